@@ -1,0 +1,133 @@
+//! `seesaw`: Seesaw's engine headless, for sweeps, tests and benchmarks.
+//!
+//! ```text
+//! seesaw train --dataset correlated --correlation 0.5 --arch mmoe --weighting equal \
+//!     --steps 300 --seed 7 --backend flex --out run.json
+//! seesaw list
+//! ```
+
+mod flags;
+mod progress;
+
+use clap::{Parser, Subcommand};
+use seesaw_core::data::DatasetConfig;
+use seesaw_core::device::Backend;
+use seesaw_core::model::ArchConfig;
+use seesaw_core::train::{RunReport, run};
+use seesaw_core::weighting::WeightingConfig;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "seesaw", version, about = "Train multi-task models headless with Seesaw's engine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train one configuration and report per-task losses, metrics, weights and gates.
+    Train(Box<flags::TrainArgs>),
+    /// List the registered datasets, architectures and weighting methods.
+    List,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::List => {
+            print_list();
+            ExitCode::SUCCESS
+        }
+        Command::Train(args) => match train(*args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn train(args: flags::TrainArgs) -> Result<(), String> {
+    let config = args.to_config().map_err(|e| e.to_string())?;
+    config.validate().map_err(|e| e.to_string())?;
+    let backend = Backend::from_id(&args.backend).map_err(|e| e.to_string())?;
+    let device = backend.device()?;
+    let start = Instant::now();
+    let clock = move || start.elapsed().as_secs_f64();
+    let mut bar = progress::Bar::new(!args.quiet);
+    let report = pollster::block_on(run(&config, &device, &clock, &mut |p| bar.update(&p)))
+        .map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    match &args.out {
+        Some(path) => std::fs::write(path, json + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None if args.json => println!("{json}"),
+        None => {}
+    }
+    if !args.json {
+        print_summary(&report, &args.backend);
+    }
+    Ok(())
+}
+
+fn print_summary(report: &RunReport, backend: &str) {
+    let config = &report.config;
+    println!(
+        "{} on {} with {} ({} steps, batch {}, seed {}, backend {backend}): {:.1} steps/s",
+        config.arch.id(),
+        config.dataset.id(),
+        config.weighting.id(),
+        config.train.steps,
+        config.train.batch_size,
+        config.seed,
+        report.timing.steps_per_second
+    );
+    let first = report.history.first();
+    println!(
+        "{:<12} {:>12} {:>12} {:>10} {:>8} {:>10} {:>10}",
+        "task", "train loss", "(first)", "val loss", "metric", "val", "test"
+    );
+    let last = report.history.last();
+    for (index, task) in report.final_report.tasks.iter().enumerate() {
+        let train_loss = |entry: Option<&seesaw_core::train::HistoryEntry>| {
+            entry.map_or(f64::NAN, |e| e.train_loss[index])
+        };
+        println!(
+            "{:<12} {:>12.5} {:>12.5} {:>10.5} {:>8} {:>10} {:>10}",
+            task.name,
+            train_loss(last),
+            train_loss(first),
+            task.val_loss,
+            task.metric,
+            format_value(task.value),
+            format_value(task.test_value)
+        );
+    }
+    if let Some(comparison) = &report.comparison {
+        for (task, gain) in report.final_report.tasks.iter().zip(&comparison.mtl_gain) {
+            println!("MTL gain {:<12} {}", task.name, format_value(*gain));
+        }
+        println!(
+            "Δm = {} % (relative to single-task baselines; higher is better)",
+            format_value(comparison.delta_m)
+        );
+    }
+}
+
+fn format_value(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.5}"))
+}
+
+fn print_list() {
+    println!("datasets:   {}", ids(DatasetConfig::all().iter().map(DatasetConfig::id)));
+    println!("archs:      {}", ids(ArchConfig::all().iter().map(ArchConfig::id)));
+    println!("weightings: {}", ids(WeightingConfig::all().iter().map(WeightingConfig::id)));
+    println!("backends:   flex, wgpu");
+}
+
+fn ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    ids.collect::<Vec<_>>().join(", ")
+}

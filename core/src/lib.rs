@@ -1,0 +1,18 @@
+//! Seesaw's engine: multi-task datasets, architectures, loss-weighting methods, metrics and the
+//! trainer, on burn. No browser dependency: it builds natively and for `wasm32-unknown-unknown`
+//! and runs on any burn device (`flex` on the CPU, wgpu natively, WebGPU in the browser).
+//!
+//! See `ARCHITECTURE.md` at the repository root for the layers and how to add a dataset, an
+//! architecture or a weighting method.
+
+pub mod data;
+pub mod device;
+pub mod error;
+pub mod loss;
+pub mod metrics;
+pub mod model;
+pub mod rng;
+pub mod train;
+pub mod weighting;
+
+pub use error::{ConfigError, RunError};

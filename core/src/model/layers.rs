@@ -1,0 +1,240 @@
+//! Building blocks shared by the architectures.
+//!
+//! Everything that comes in several copies (experts, gates, towers, per-task columns) is one
+//! [`GroupedMlp`]: the copies' weights live in one 3-D tensor per layer and run as one batched
+//! matmul, so a layer of E experts costs one kernel launch, not E (on WebGPU each launch costs
+//! tens of microseconds).
+
+use crate::rng::Rng;
+use burn::module::Param;
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+
+/// A parameter drawn on the host from U(−1/√fan_in, 1/√fan_in), PyTorch's default for linear
+/// layers. Drawing on the host (not with the backend's generator) makes the initial weights
+/// identical on every backend and target for one seed.
+pub(crate) fn uniform_param<const D: usize>(
+    rng: &mut Rng,
+    shape: [usize; D],
+    fan_in: usize,
+    device: &Device,
+) -> Param<Tensor<D>> {
+    let bound = 1.0 / (fan_in.max(1) as f64).sqrt();
+    let count: usize = shape.iter().product();
+    let values: Vec<f32> = (0..count)
+        .map(|_| rng.uniform_in(-bound, bound) as f32)
+        .collect();
+    Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device))
+}
+
+/// `groups × nets` independent MLPs with identical layer widths. Each group has its own input;
+/// the `nets` of a group share it. ReLU between layers; after the last layer only when
+/// `activate_output` (experts and bottoms: yes; towers and gates, which output logits: no).
+#[derive(Module, Debug)]
+pub struct GroupedMlp {
+    /// First layer, `[groups, in, nets · width₁]`: all nets of a group in one matmul.
+    first_weight: Param<Tensor<3>>,
+    /// `[groups, 1, nets · width₁]`.
+    first_bias: Param<Tensor<3>>,
+    /// Later layers, `[groups · nets, widthᵢ, widthᵢ₊₁]`.
+    weights: Vec<Param<Tensor<3>>>,
+    /// `[groups · nets, 1, widthᵢ₊₁]`.
+    biases: Vec<Param<Tensor<3>>>,
+    groups: usize,
+    nets: usize,
+    activate_output: bool,
+}
+
+impl GroupedMlp {
+    /// `widths` = `[input, hidden…, output]` (at least two entries).
+    pub fn new(
+        groups: usize,
+        nets: usize,
+        widths: &[usize],
+        activate_output: bool,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Self {
+        assert!(widths.len() >= 2, "an MLP needs an input and an output width");
+        let (input, first) = (widths[0], widths[1]);
+        let first_weight = uniform_param(rng, [groups, input, nets * first], input, device);
+        let first_bias = uniform_param(rng, [groups, 1, nets * first], input, device);
+        let mut weights = Vec::new();
+        let mut biases = Vec::new();
+        for pair in widths[1..].windows(2) {
+            weights.push(uniform_param(
+                rng,
+                [groups * nets, pair[0], pair[1]],
+                pair[0],
+                device,
+            ));
+            biases.push(uniform_param(rng, [groups * nets, 1, pair[1]], pair[0], device));
+        }
+        Self {
+            first_weight,
+            first_bias,
+            weights,
+            biases,
+            groups,
+            nets,
+            activate_output,
+        }
+    }
+
+    /// Number of groups.
+    pub fn groups(&self) -> usize {
+        self.groups
+    }
+
+    /// Runs every net.
+    ///
+    /// # Shapes
+    /// - `input`: `[groups, batch, in]`
+    /// - output: `[groups, nets, batch, out]`
+    pub fn forward(&self, input: Tensor<3>) -> Tensor<4> {
+        let [groups, batch, _] = input.dims();
+        let layers = self.weights.len() + 1;
+        let mut hidden = input.matmul(self.first_weight.val()) + self.first_bias.val();
+        if layers > 1 || self.activate_output {
+            hidden = relu(hidden);
+        }
+        let width = hidden.dims()[2] / self.nets;
+        let mut hidden = if self.nets == 1 {
+            hidden
+        } else {
+            hidden
+                .reshape([groups, batch, self.nets, width])
+                .swap_dims(1, 2)
+                .reshape([groups * self.nets, batch, width])
+        };
+        for (index, (weight, bias)) in self.weights.iter().zip(&self.biases).enumerate() {
+            hidden = hidden.matmul(weight.val()) + bias.val();
+            if index + 2 < layers || self.activate_output {
+                hidden = relu(hidden);
+            }
+        }
+        let out = hidden.dims()[2];
+        hidden.reshape([groups, self.nets, batch, out])
+    }
+
+    /// Runs every net on one input shared by all groups.
+    ///
+    /// # Shapes
+    /// - `input`: `[batch, in]`
+    /// - output: `[groups, nets, batch, out]`
+    pub fn forward_shared(&self, input: Tensor<2>) -> Tensor<4> {
+        let input = input.unsqueeze_dim::<3>(0);
+        let input = if self.groups == 1 {
+            input
+        } else {
+            input.repeat_dim(0, self.groups)
+        };
+        self.forward(input)
+    }
+}
+
+/// Mixes candidate experts with softmax gate weights.
+///
+/// # Shapes
+/// - `experts`: `[groups, candidates, batch, hidden]`
+/// - `gates`: `[groups, batch, candidates]` (rows sum to 1)
+/// - output: `[groups, batch, hidden]`
+pub fn mix(experts: Tensor<4>, gates: Tensor<3>) -> Tensor<3> {
+    let [groups, _, batch, hidden] = experts.dims();
+    let weights = gates.swap_dims(1, 2).unsqueeze_dim::<4>(3);
+    (experts * weights)
+        .sum_dim(1)
+        .reshape([groups, batch, hidden])
+}
+
+/// Softmax gate weights from gate logits, one gate per `(group, net)`.
+///
+/// # Shapes
+/// - `logits`: `[groups, nets, batch, candidates]`
+/// - output: `[groups · nets, batch, candidates]`
+pub fn gate_weights(logits: Tensor<4>) -> Tensor<3> {
+    let [groups, nets, batch, candidates] = logits.dims();
+    burn::tensor::activation::softmax(logits.reshape([groups * nets, batch, candidates]), 2)
+}
+
+/// Widths of a gate: `input → gate_units × depth → candidates` (depth 0 is the papers' linear
+/// softmax gate).
+pub fn gate_widths(input: usize, depth: usize, units: usize, candidates: usize) -> Vec<usize> {
+    let mut widths = vec![input];
+    widths.extend(std::iter::repeat_n(units, depth));
+    widths.push(candidates);
+    widths
+}
+
+/// Stacks per-task tensors `[batch, width]` into `[tasks, batch, width]`.
+pub fn stack_tasks(per_task: &[Tensor<2>]) -> Tensor<3> {
+    Tensor::stack(per_task.to_vec(), 0)
+}
+
+/// The slice `[batch, width]` of task `task` from a representation laid out as
+/// `[batch, tasks · width]`, taken from that task's own replica: `reps[task]`.
+pub fn own_slices(reps: &[Tensor<2>], width: usize) -> Tensor<3> {
+    let slices: Vec<Tensor<2>> = reps
+        .iter()
+        .enumerate()
+        .map(|(task, rep)| rep.clone().narrow(1, task * width, width))
+        .collect();
+    Tensor::stack(slices, 0)
+}
+
+/// `[groups, batch, width]` → `[batch, groups · width]` (the representation layout).
+pub fn flatten_groups(tensor: Tensor<3>) -> Tensor<2> {
+    let [groups, batch, width] = tensor.dims();
+    tensor.swap_dims(0, 1).reshape([batch, groups * width])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grouped_mlp_matches_separate_nets() {
+        let device = Device::flex();
+        let mut rng = Rng::new(1);
+        let mlp = GroupedMlp::new(2, 3, &[4, 5, 2], false, &mut rng, &device);
+        let input = Tensor::<3>::random([2, 6, 4], burn::tensor::Distribution::Default, &device);
+        let out = mlp.forward(input.clone());
+        assert_eq!(out.dims(), [2, 3, 6, 2]);
+        // Net (group 1, net 2) computed by hand from its slices of the weights.
+        let (g, n) = (1, 2);
+        let w1 = mlp
+            .first_weight
+            .val()
+            .narrow(0, g, 1)
+            .reshape([4, 15])
+            .narrow(1, n * 5, 5);
+        let b1 = mlp
+            .first_bias
+            .val()
+            .narrow(0, g, 1)
+            .reshape([1, 15])
+            .narrow(1, n * 5, 5);
+        let x = input.narrow(0, g, 1).reshape([6, 4]);
+        let h = relu(x.matmul(w1) + b1);
+        let w2 = mlp.weights[0].val().narrow(0, g * 3 + n, 1).reshape([5, 2]);
+        let b2 = mlp.biases[0].val().narrow(0, g * 3 + n, 1).reshape([1, 2]);
+        let expected = h.matmul(w2) + b2;
+        let got = out.narrow(0, g, 1).narrow(1, n, 1).reshape([6, 2]);
+        let diff: f32 = (got - expected).abs().max().into_scalar();
+        assert!(diff < 1e-5, "max difference {diff}");
+    }
+
+    #[test]
+    fn mix_weights_experts() {
+        let device = Device::flex();
+        // One group, two experts, batch 1, hidden 2: experts (1, 2) and (3, 4), gate (0.25, 0.75).
+        let experts = Tensor::<4>::from_data(
+            TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [1, 2, 1, 2]),
+            &device,
+        );
+        let gates =
+            Tensor::<3>::from_data(TensorData::new(vec![0.25f32, 0.75], [1, 1, 2]), &device);
+        let mixed: Vec<f32> = mix(experts, gates).into_data().try_to_vec().unwrap();
+        assert_eq!(mixed, vec![2.5, 3.5]);
+    }
+}

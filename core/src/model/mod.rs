@@ -1,0 +1,409 @@
+//! Multi-task architectures: one file per architecture, registered in [`ArchConfig`].
+//!
+//! Every architecture splits into an **encoder** (the parameters all tasks share) and a
+//! **decoder** (task-exclusive parts: gates, task experts, towers). The encoder produces one
+//! representation `[batch, width]`; the decoder takes one *replica* of it per task. In plain
+//! training every replica is the same tensor; to get per-task gradients with respect to the
+//! representation (burn has no `retain_graph`), the trainer passes detached copies instead, and
+//! one backward pass through the decoder yields each task's gradient in its own replica.
+
+pub mod layers;
+
+mod cross_stitch;
+mod esmm;
+mod factorization;
+mod moe;
+mod ple;
+mod shared_bottom;
+mod single_task;
+
+pub use cross_stitch::{CrossStitch, CrossStitchConfig};
+pub use esmm::{Esmm, EsmmConfig};
+pub use factorization::{FactorizationMachine, FmConfig};
+pub use moe::{Moe, MoeConfig};
+pub use ple::{Ple, PleConfig};
+pub use shared_bottom::{SharedBottom, SharedBottomConfig};
+pub use single_task::{SingleTask, SingleTaskConfig};
+
+use crate::data::{TaskKind, TaskSpec, unknown_id};
+use crate::error::ConfigError;
+use crate::rng::Rng;
+use burn::module::ModuleVisitor;
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// How a task's output is to be read.
+#[derive(Debug, Clone)]
+pub enum OutputForm {
+    /// A logit (binary tasks) or a value (regression tasks).
+    Raw,
+    /// A probability over the entire space (ESMM's pCTCVR), trained on `label · mask` for every
+    /// row; `conditional` is the probability given the previous step of the funnel (pCVR),
+    /// which the task's metrics score.
+    EntireSpace {
+        /// `[batch, dim]` conditional probability.
+        conditional: Tensor<2>,
+    },
+}
+
+/// One task's output.
+#[derive(Debug, Clone)]
+pub struct TaskOutput {
+    /// `[batch, dim]`.
+    pub value: Tensor<2>,
+    /// How to read `value`.
+    pub form: OutputForm,
+}
+
+/// The softmax weights of one gate.
+#[derive(Debug, Clone)]
+pub struct GateActivation {
+    /// Which gate (`task1`, `shared level 1`, ...).
+    pub name: String,
+    /// `[batch, experts]`, rows sum to 1.
+    pub weights: Tensor<2>,
+}
+
+/// What the encoder produces.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    /// The shared representation, `[batch, width]`.
+    pub representation: Tensor<2>,
+    /// Gates that belong to the encoder (OMoE's gate, PLE's lower-level shared gates).
+    pub gates: Vec<GateActivation>,
+}
+
+/// What the decoder produces.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// One output per task, in task order.
+    pub outputs: Vec<TaskOutput>,
+    /// Task gates.
+    pub gates: Vec<GateActivation>,
+}
+
+/// A full forward pass: outputs, every gate, and the shared representation.
+#[derive(Debug, Clone)]
+pub struct Forward {
+    /// One output per task.
+    pub outputs: Vec<TaskOutput>,
+    /// Encoder gates, then decoder gates.
+    pub gates: Vec<GateActivation>,
+    /// The shared representation, `[batch, width]`.
+    pub representation: Tensor<2>,
+}
+
+/// What the model needs to know about the data to build itself.
+#[derive(Debug, Clone)]
+pub struct ModelShape<'a> {
+    /// Width of a feature row.
+    pub input_dim: usize,
+    /// The tasks.
+    pub tasks: &'a [TaskSpec],
+    /// Dataset id, for error messages.
+    pub dataset: &'a str,
+}
+
+impl ModelShape<'_> {
+    /// The common output width of the tasks.
+    ///
+    /// # Errors
+    /// When tasks differ in width (the towers are batched).
+    pub fn output_dim(&self) -> Result<usize, ConfigError> {
+        let dim = self.tasks[0].dim;
+        if self.tasks.iter().all(|t| t.dim == dim) {
+            Ok(dim)
+        } else {
+            Err(ConfigError::new(
+                "dataset",
+                "all tasks must have the same output width",
+            ))
+        }
+    }
+}
+
+/// The architecture registry. Serialised with a `kind` tag, e.g. `{"kind": "mmoe", "experts": 8}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ArchConfig {
+    /// One independent network per task: the baselines.
+    SingleTask(SingleTaskConfig),
+    /// Hard parameter sharing.
+    SharedBottom(SharedBottomConfig),
+    /// One-gate mixture of experts.
+    Omoe(MoeConfig),
+    /// Multi-gate mixture of experts.
+    Mmoe(MoeConfig),
+    /// Customized gate control (PLE with one level).
+    Cgc(PleConfig),
+    /// Progressive layered extraction.
+    Ple(PleConfig),
+    /// Cross-stitch networks.
+    CrossStitch(CrossStitchConfig),
+    /// Entire-space multi-task model.
+    Esmm(EsmmConfig),
+}
+
+impl Default for ArchConfig {
+    fn default() -> Self {
+        ArchConfig::Mmoe(MoeConfig::default())
+    }
+}
+
+impl ArchConfig {
+    /// Every registered architecture with its defaults.
+    pub fn all() -> Vec<ArchConfig> {
+        vec![
+            ArchConfig::SingleTask(SingleTaskConfig::default()),
+            ArchConfig::SharedBottom(SharedBottomConfig::default()),
+            ArchConfig::Omoe(MoeConfig::default()),
+            ArchConfig::Mmoe(MoeConfig::default()),
+            ArchConfig::Cgc(PleConfig::cgc()),
+            ArchConfig::Ple(PleConfig::default()),
+            ArchConfig::CrossStitch(CrossStitchConfig::default()),
+            ArchConfig::Esmm(EsmmConfig::default()),
+        ]
+    }
+
+    /// The stable id used on the command line and in URLs.
+    pub fn id(&self) -> &'static str {
+        match self {
+            ArchConfig::SingleTask(_) => "single-task",
+            ArchConfig::SharedBottom(_) => "shared-bottom",
+            ArchConfig::Omoe(_) => "omoe",
+            ArchConfig::Mmoe(_) => "mmoe",
+            ArchConfig::Cgc(_) => "cgc",
+            ArchConfig::Ple(_) => "ple",
+            ArchConfig::CrossStitch(_) => "cross-stitch",
+            ArchConfig::Esmm(_) => "esmm",
+        }
+    }
+
+    /// The default config of the architecture called `id`.
+    ///
+    /// # Errors
+    /// An unknown id, with the list of known ones.
+    pub fn from_id(id: &str) -> Result<ArchConfig, ConfigError> {
+        Self::all()
+            .into_iter()
+            .find(|config| config.id() == id)
+            .ok_or_else(|| unknown_id("arch", id, Self::all().iter().map(|c| c.id())))
+    }
+
+    /// Checks every field and that the architecture fits the tasks.
+    ///
+    /// # Errors
+    /// The offending field (prefixed with `arch.`) and its allowed range.
+    pub fn validate(&self, tasks: &[TaskSpec], dataset: &str) -> Result<(), ConfigError> {
+        match self {
+            ArchConfig::SingleTask(config) => config.validate(),
+            ArchConfig::SharedBottom(config) => config.validate(),
+            ArchConfig::Omoe(config) | ArchConfig::Mmoe(config) => config.validate(),
+            ArchConfig::Cgc(config) => config.validate_levels(1..=1),
+            ArchConfig::Ple(config) => config.validate_levels(1..=8),
+            ArchConfig::CrossStitch(config) => config.validate(),
+            ArchConfig::Esmm(config) => config.validate(tasks, dataset),
+        }
+        .map_err(|error| {
+            if error.field == "arch" {
+                error
+            } else {
+                error.within("arch")
+            }
+        })
+    }
+
+    /// Builds the model for `shape`, drawing initial weights from `rng`.
+    ///
+    /// # Errors
+    /// As [`ArchConfig::validate`].
+    pub fn build(
+        &self,
+        shape: &ModelShape,
+        fm: Option<&FmConfig>,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<MultiTaskModel, ConfigError> {
+        self.validate(shape.tasks, shape.dataset)?;
+        if let Some(fm) = fm {
+            fm.validate().map_err(|e| e.within("fm"))?;
+        }
+        let out = shape.output_dim()?;
+        let (d, t) = (shape.input_dim, shape.tasks.len());
+        let network = match self {
+            ArchConfig::SingleTask(c) => Network::SingleTask(c.init(d, t, out, rng, device)),
+            ArchConfig::SharedBottom(c) => Network::SharedBottom(c.init(d, t, out, rng, device)),
+            ArchConfig::Omoe(c) => Network::Moe(c.init(1, d, t, out, rng, device)),
+            ArchConfig::Mmoe(c) => Network::Moe(c.init(t, d, t, out, rng, device)),
+            ArchConfig::Cgc(c) | ArchConfig::Ple(c) => Network::Ple(c.init(d, t, out, rng, device)),
+            ArchConfig::CrossStitch(c) => Network::CrossStitch(c.init(d, t, out, rng, device)),
+            ArchConfig::Esmm(c) => Network::Esmm(c.init(d, out, rng, device)),
+        };
+        let fm = fm.map(|config| FactorizationMachine::new(config, d, t, rng, device));
+        Ok(MultiTaskModel { network, fm })
+    }
+}
+
+/// The built network of any registered architecture.
+#[derive(Module, Debug)]
+pub enum Network {
+    /// See [`SingleTask`].
+    SingleTask(SingleTask),
+    /// See [`SharedBottom`].
+    SharedBottom(SharedBottom),
+    /// OMoE and MMoE, see [`Moe`].
+    Moe(Moe),
+    /// CGC and PLE, see [`Ple`].
+    Ple(Ple),
+    /// See [`CrossStitch`].
+    CrossStitch(CrossStitch),
+    /// See [`Esmm`].
+    Esmm(Esmm),
+}
+
+/// Dispatches one call to the variant's own method.
+macro_rules! each_network {
+    ($network:expr, $inner:ident => $call:expr) => {
+        match $network {
+            Network::SingleTask($inner) => $call,
+            Network::SharedBottom($inner) => $call,
+            Network::Moe($inner) => $call,
+            Network::Ple($inner) => $call,
+            Network::CrossStitch($inner) => $call,
+            Network::Esmm($inner) => $call,
+        }
+    };
+}
+
+/// A multi-task model: a network and, optionally, a factorisation-machine term per task.
+#[derive(Module, Debug)]
+pub struct MultiTaskModel {
+    /// The architecture.
+    pub network: Network,
+    /// Second-order feature interactions added to each task's output.
+    pub fm: Option<FactorizationMachine>,
+}
+
+impl MultiTaskModel {
+    /// The shared part.
+    ///
+    /// # Shapes
+    /// - `x`: `[batch, input]`; representation: `[batch, width]`
+    pub fn encode(&self, x: Tensor<2>) -> Encoded {
+        each_network!(&self.network, n => n.encode(x))
+    }
+
+    /// The task-exclusive part, given one representation replica per task.
+    ///
+    /// # Shapes
+    /// - `replicas`: `tasks × [batch, width]`; `x`: `[batch, input]`; outputs `[batch, dim]`
+    pub fn decode(&self, replicas: &[Tensor<2>], x: Tensor<2>) -> Decoded {
+        let fm = self.fm.as_ref().map(|fm| fm.forward(x.clone()));
+        each_network!(&self.network, n => n.decode(replicas, x, fm))
+    }
+
+    /// Encoder and decoder with the same representation for every task.
+    pub fn forward(&self, x: Tensor<2>) -> Forward {
+        let encoded = self.encode(x.clone());
+        let replicas = vec![encoded.representation.clone(); self.tasks()];
+        let decoded = self.decode(&replicas, x);
+        let mut gates = encoded.gates;
+        gates.extend(decoded.gates);
+        Forward {
+            outputs: decoded.outputs,
+            gates,
+            representation: encoded.representation,
+        }
+    }
+
+    /// Number of tasks.
+    pub fn tasks(&self) -> usize {
+        each_network!(&self.network, n => n.towers().groups())
+    }
+
+    /// Visits the shared (encoder) parameters only.
+    pub fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
+        each_network!(&self.network, n => n.visit_shared(visitor))
+    }
+
+    /// The batched task towers (group k is task k's tower).
+    pub fn towers(&self) -> &layers::GroupedMlp {
+        each_network!(&self.network, n => n.towers())
+    }
+
+    /// Replaces the towers (same shapes and parameter ids).
+    pub fn set_towers(&mut self, towers: layers::GroupedMlp) {
+        each_network!(&mut self.network, n => *n.towers_mut() = towers)
+    }
+}
+
+/// Adds task `task`'s FM term (`fm`: `[batch, tasks]`) to a `[batch, dim]` output.
+pub(crate) fn with_fm(value: Tensor<2>, fm: &Option<Tensor<2>>, task: usize) -> Tensor<2> {
+    match fm {
+        Some(terms) => value + terms.clone().narrow(1, task, 1),
+        None => value,
+    }
+}
+
+/// Splits batched tower outputs `[tasks, 1, batch, dim]` into raw task outputs, adding FM terms.
+pub(crate) fn raw_outputs(towers: Tensor<4>, fm: &Option<Tensor<2>>) -> Vec<TaskOutput> {
+    let [tasks, _, batch, dim] = towers.dims();
+    (0..tasks)
+        .map(|task| TaskOutput {
+            value: with_fm(
+                towers.clone().narrow(0, task, 1).reshape([batch, dim]),
+                fm,
+                task,
+            ),
+            form: OutputForm::Raw,
+        })
+        .collect()
+}
+
+/// Names `tasks` task gates taken from `weights` (`[tasks, batch, experts]`).
+pub(crate) fn task_gates(weights: Tensor<3>, names: &[String]) -> Vec<GateActivation> {
+    let [_, batch, experts] = weights.dims();
+    names
+        .iter()
+        .enumerate()
+        .map(|(task, name)| GateActivation {
+            name: name.clone(),
+            weights: weights.clone().narrow(0, task, 1).reshape([batch, experts]),
+        })
+        .collect()
+}
+
+/// `task1`, `task2`, ... (gate names follow task order).
+pub(crate) fn task_names(tasks: usize) -> Vec<String> {
+    (1..=tasks).map(|k| format!("task{k}")).collect()
+}
+
+/// True when every task is binary (ESMM's requirement).
+pub(crate) fn all_binary(tasks: &[TaskSpec]) -> bool {
+    tasks.iter().all(|t| t.kind == TaskKind::Binary)
+}
+
+/// Checks a list of layer widths.
+pub(crate) fn check_units(field: &str, units: &[usize], allow_empty: bool) -> Result<(), ConfigError> {
+    if units.is_empty() && !allow_empty {
+        return Err(ConfigError::new(field, "needs at least one layer width"));
+    }
+    if units.len() > 6 {
+        return Err(ConfigError::new(field, format!("{} layers; allowed: at most 6", units.len())));
+    }
+    for &width in units {
+        crate::error::check_range(field, width, 1, 1024)?;
+    }
+    Ok(())
+}
+
+/// `[first, middle…, last]` as one width list.
+pub(crate) fn widths(first: usize, middle: &[usize], last: usize) -> Vec<usize> {
+    let mut all = vec![first];
+    all.extend_from_slice(middle);
+    all.push(last);
+    all
+}
+
+#[cfg(test)]
+mod tests;

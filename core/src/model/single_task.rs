@@ -1,0 +1,96 @@
+//! One independent network per task: the single-task baselines against which multi-task
+//! models are judged (MTL gain, Δm).
+//!
+//! The per-task networks are computed together as one batched MLP, but share no parameter:
+//! trained with equal weights, each learns exactly as it would alone (Adam and SGD act per
+//! parameter, and a task's loss has no gradient on another task's network).
+
+use super::layers::{GroupedMlp, flatten_groups, own_slices};
+use super::{Decoded, Encoded, check_units, raw_outputs, widths};
+use crate::error::ConfigError;
+use crate::rng::Rng;
+use burn::module::ModuleVisitor;
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Settings of `single-task`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SingleTaskConfig {
+    /// Widths of each task's bottom layers (default [64, 32], as `shared-bottom`).
+    pub bottom_units: Vec<usize>,
+    /// Hidden widths of each task tower (default [16]).
+    pub tower_units: Vec<usize>,
+}
+
+impl Default for SingleTaskConfig {
+    fn default() -> Self {
+        Self {
+            bottom_units: vec![64, 32],
+            tower_units: vec![16],
+        }
+    }
+}
+
+impl SingleTaskConfig {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        check_units("bottom_units", &self.bottom_units, false)?;
+        check_units("tower_units", &self.tower_units, true)
+    }
+
+    pub(crate) fn init(
+        &self,
+        input: usize,
+        tasks: usize,
+        out: usize,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> SingleTask {
+        let hidden = *self.bottom_units.last().expect("validated");
+        let inner = &self.bottom_units[..self.bottom_units.len() - 1];
+        SingleTask {
+            bottoms: GroupedMlp::new(1, tasks, &widths(input, inner, hidden), true, rng, device),
+            towers: GroupedMlp::new(tasks, 1, &widths(hidden, &self.tower_units, out), false, rng, device),
+            hidden,
+        }
+    }
+}
+
+/// Independent per-task networks.
+#[derive(Module, Debug)]
+pub struct SingleTask {
+    bottoms: GroupedMlp,
+    towers: GroupedMlp,
+    hidden: usize,
+}
+
+impl SingleTask {
+    pub(crate) fn encode(&self, x: Tensor<2>) -> Encoded {
+        let hidden = self.bottoms.forward_shared(x);
+        let [_, tasks, batch, width] = hidden.dims();
+        Encoded {
+            representation: flatten_groups(hidden.reshape([tasks, batch, width])),
+            gates: Vec::new(),
+        }
+    }
+
+    pub(crate) fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+        let inputs = own_slices(replicas, self.hidden);
+        Decoded {
+            outputs: raw_outputs(self.towers.forward(inputs), &fm),
+            gates: Vec::new(),
+        }
+    }
+
+    pub(crate) fn towers(&self) -> &GroupedMlp {
+        &self.towers
+    }
+
+    pub(crate) fn towers_mut(&mut self) -> &mut GroupedMlp {
+        &mut self.towers
+    }
+
+    pub(crate) fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
+        self.bottoms.visit(visitor);
+    }
+}

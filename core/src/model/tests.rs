@@ -1,0 +1,134 @@
+//! Known-answer and property tests over every registered architecture.
+
+use super::*;
+use crate::data::{DatasetConfig, FunnelConfig};
+use burn::tensor::activation::sigmoid;
+
+fn build(arch: &ArchConfig, dataset: &DatasetConfig) -> Result<(MultiTaskModel, usize), ConfigError> {
+    let tasks = dataset.tasks();
+    let input_dim = 12;
+    let shape = ModelShape {
+        input_dim,
+        tasks: &tasks,
+        dataset: dataset.id(),
+    };
+    let model = arch.build(&shape, None, &mut Rng::new(3), &Device::flex().autodiff())?;
+    Ok((model, input_dim))
+}
+
+fn input(rows: usize, width: usize, device: &Device) -> Tensor<2> {
+    let mut rng = Rng::new(9);
+    let values: Vec<f32> = (0..rows * width).map(|_| rng.normal() as f32).collect();
+    Tensor::from_data(TensorData::new(values, [rows, width]), device)
+}
+
+fn dataset_for(arch: &ArchConfig) -> DatasetConfig {
+    match arch {
+        ArchConfig::Esmm(_) => DatasetConfig::Funnel(FunnelConfig::default()),
+        _ => DatasetConfig::default(),
+    }
+}
+
+#[test]
+fn every_architecture_outputs_one_value_per_task_and_row() {
+    for arch in ArchConfig::all() {
+        let dataset = dataset_for(&arch);
+        let (model, width) = build(&arch, &dataset).unwrap();
+        let forward = model.forward(input(5, width, &Device::flex().autodiff()));
+        assert_eq!(forward.outputs.len(), 2, "{}", arch.id());
+        for output in &forward.outputs {
+            assert_eq!(output.value.dims(), [5, 1], "{}", arch.id());
+        }
+        assert_eq!(forward.representation.dims()[0], 5);
+    }
+}
+
+#[test]
+fn gates_are_distributions() {
+    let mut gated = 0;
+    for arch in ArchConfig::all() {
+        let dataset = dataset_for(&arch);
+        let (model, width) = build(&arch, &dataset).unwrap();
+        let forward = model.forward(input(7, width, &Device::flex()));
+        for gate in forward.gates {
+            gated += 1;
+            let sums: Vec<f32> = gate.weights.clone().sum_dim(1).into_data().try_to_vec().unwrap();
+            assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-5), "{} {}: {sums:?}", arch.id(), gate.name);
+            let min: f32 = gate.weights.min().into_scalar();
+            assert!(min >= 0.0);
+        }
+    }
+    // omoe: 1, mmoe: 2, cgc: 2, ple (2 levels): 2 task gates + 1 shared gate.
+    assert_eq!(gated, 8);
+}
+
+#[test]
+fn esmm_outputs_pctcvr_as_pctr_times_pcvr() {
+    let arch = ArchConfig::Esmm(EsmmConfig::default());
+    let dataset = dataset_for(&arch);
+    let (model, width) = build(&arch, &dataset).unwrap();
+    let forward = model.forward(input(6, width, &Device::flex()));
+    let p_ctr = sigmoid(forward.outputs[0].value.clone());
+    let OutputForm::EntireSpace { conditional } = &forward.outputs[1].form else {
+        panic!("ESMM's conversion output is an entire-space probability");
+    };
+    let product = p_ctr * conditional.clone();
+    let diff: f32 = (product - forward.outputs[1].value.clone()).abs().max().into_scalar();
+    assert!(diff < 1e-6, "pCTCVR − pCTR·pCVR = {diff}");
+}
+
+#[test]
+fn esmm_rejects_datasets_that_are_not_funnels() {
+    let arch = ArchConfig::Esmm(EsmmConfig::default());
+    let error = build(&arch, &DatasetConfig::default()).unwrap_err();
+    assert_eq!(error.field, "arch");
+    assert!(error.message.contains("--dataset funnel"), "{}", error.message);
+}
+
+/// The replica mechanism's promise: task k's loss reads only replica k, so one backward pass
+/// separates the tasks' representation gradients.
+#[test]
+fn each_task_reads_only_its_own_replica() {
+    let device = Device::flex().autodiff();
+    for arch in ArchConfig::all() {
+        let dataset = dataset_for(&arch);
+        let (model, width) = build(&arch, &dataset).unwrap();
+        let x = input(4, width, &device);
+        let z = model.encode(x.clone()).representation;
+        for task in 0..2 {
+            let replicas: Vec<Tensor<2>> = (0..2).map(|_| z.clone().detach().require_grad()).collect();
+            let decoded = model.decode(&replicas, x.clone());
+            let grads = decoded.outputs[task].value.clone().sum().backward();
+            let own = replicas[task].grad(&grads).map(|g| g.abs().sum().into_scalar::<f32>());
+            let other = replicas[1 - task]
+                .grad(&grads)
+                .map_or(0.0, |g| g.abs().sum().into_scalar::<f32>());
+            assert!(own.unwrap_or(0.0) > 0.0, "{}: task {task} has no gradient on its replica", arch.id());
+            assert_eq!(other, 0.0, "{}: task {task} leaks into another replica", arch.id());
+        }
+    }
+}
+
+#[test]
+fn decoding_identical_replicas_equals_forward() {
+    let device = Device::flex();
+    for arch in ArchConfig::all() {
+        let dataset = dataset_for(&arch);
+        let (model, width) = build(&arch, &dataset).unwrap();
+        let model = model.valid();
+        let x = input(3, width, &device);
+        let forward = model.forward(x.clone());
+        let z = model.encode(x.clone()).representation;
+        let decoded = model.decode(&[z.clone(), z], x);
+        for (a, b) in forward.outputs.iter().zip(&decoded.outputs) {
+            let diff: f32 = (a.value.clone() - b.value.clone()).abs().max().into_scalar();
+            assert!(diff < 1e-6, "{}", arch.id());
+        }
+    }
+}
+
+#[test]
+fn unknown_arch_lists_the_registry() {
+    let error = ArchConfig::from_id("transformer").unwrap_err();
+    assert!(error.message.contains("single-task, shared-bottom, omoe, mmoe, cgc, ple, cross-stitch, esmm"));
+}

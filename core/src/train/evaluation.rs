@@ -1,0 +1,173 @@
+//! Evaluation on a whole split: losses, predictions and gate statistics computed on the device
+//! and read back in the caller's single transaction, then metrics on the host.
+
+use super::batches::DeviceSplit;
+use super::gradients::task_losses;
+use super::report::TaskEvaluation;
+use crate::data::{Split, TaskKind, TaskSpec};
+use crate::error::RunError;
+use crate::loss::metric_prediction;
+use crate::metrics::{Better, auc, log_loss, mse, r_squared};
+use crate::model::MultiTaskModel;
+use burn::prelude::*;
+use burn::tensor::Transaction;
+use std::collections::BTreeMap;
+
+/// Device tensors of one evaluation, waiting to be read.
+pub(crate) struct Evaluation {
+    losses: Tensor<1>,
+    predictions: Vec<Tensor<2>>,
+    gates: Vec<(String, Tensor<2>, Tensor<2>)>,
+}
+
+/// One gate's statistics, read back.
+pub(crate) struct GateReadout {
+    pub name: String,
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+}
+
+/// Host values of one evaluation.
+pub(crate) struct Readout {
+    pub losses: Vec<f64>,
+    pub predictions: Vec<Vec<f32>>,
+    pub gates: Vec<GateReadout>,
+}
+
+impl Evaluation {
+    /// Runs `model` (without autodiff) on every row of `split`.
+    pub fn enqueue(model: &MultiTaskModel, split: &DeviceSplit, tasks: &[TaskSpec]) -> Self {
+        let batch = split.all();
+        let forward = model.forward(batch.x.clone());
+        let losses = Tensor::cat(task_losses(&forward.outputs, tasks, &batch), 0);
+        let predictions = forward
+            .outputs
+            .iter()
+            .zip(tasks)
+            .map(|(output, spec)| metric_prediction(output, spec.kind))
+            .collect();
+        let gates = forward
+            .gates
+            .into_iter()
+            .map(|gate| {
+                let (variance, mean) = gate.weights.var_mean_bias(0);
+                (gate.name, mean, variance.sqrt())
+            })
+            .collect();
+        Self {
+            losses,
+            predictions,
+            gates,
+        }
+    }
+
+    /// Adds every tensor to `transaction`, in the order [`Evaluation::read`] takes them.
+    pub fn register(&self, mut transaction: Transaction) -> Transaction {
+        transaction = transaction.register(self.losses.clone());
+        for prediction in &self.predictions {
+            transaction = transaction.register(prediction.clone());
+        }
+        for (_, mean, std) in &self.gates {
+            transaction = transaction.register(mean.clone()).register(std.clone());
+        }
+        transaction
+    }
+
+    /// Takes this evaluation's values from the transaction's results.
+    pub fn read(
+        self,
+        next: &mut impl FnMut() -> Result<Vec<f32>, RunError>,
+    ) -> Result<Readout, RunError> {
+        let widen = |values: Vec<f32>| values.into_iter().map(f64::from).collect::<Vec<f64>>();
+        let losses = widen(next()?);
+        let predictions = self
+            .predictions
+            .iter()
+            .map(|_| next())
+            .collect::<Result<_, _>>()?;
+        let mut gates = Vec::new();
+        for (name, _, _) in self.gates {
+            gates.push(GateReadout {
+                name,
+                mean: widen(next()?),
+                std: widen(next()?),
+            });
+        }
+        Ok(Readout {
+            losses,
+            predictions,
+            gates,
+        })
+    }
+}
+
+/// Metrics of every task from the predictions read back.
+pub(crate) fn evaluate_tasks(tasks: &[TaskSpec], split: &Split, readout: &Readout) -> Vec<TaskEvaluation> {
+    tasks
+        .iter()
+        .enumerate()
+        .map(|(task, spec)| {
+            let predictions = &readout.predictions[task];
+            let labels = &split.targets[task];
+            let (predictions_seen, labels_seen) = observed(predictions, labels, split.masks[task].as_deref(), spec.dim);
+            let mut extra = BTreeMap::new();
+            let (metric, value, better) = match spec.kind {
+                TaskKind::Binary => {
+                    extra.insert("logloss".to_string(), log_loss(&predictions_seen, &labels_seen));
+                    ("auc", auc(&predictions_seen, &labels_seen), Better::Higher)
+                }
+                TaskKind::Regression => {
+                    extra.insert("r2".to_string(), r_squared(&predictions_seen, &labels_seen));
+                    ("mse", Some(mse(&predictions_seen, &labels_seen)), Better::Lower)
+                }
+            };
+            if let (Some(truth), true) = (&split.funnel, split.masks[task].is_some() && task > 0) {
+                // Conversion of a funnel: score pCVR on the entire space against whether each
+                // row would have converted, and pCTR·pCVR against click-and-convert.
+                if let Some(value) = auc(predictions, &truth.would_convert) {
+                    extra.insert("cvr_auc_entire_space".to_string(), value);
+                }
+                let clicks = &split.targets[0];
+                let ctcvr_scores: Vec<f32> = readout.predictions[0]
+                    .iter()
+                    .zip(predictions)
+                    .map(|(ctr, cvr)| ctr * cvr)
+                    .collect();
+                let ctcvr_labels: Vec<f32> = clicks
+                    .iter()
+                    .zip(&truth.would_convert)
+                    .map(|(click, convert)| click * convert)
+                    .collect();
+                if let Some(value) = auc(&ctcvr_scores, &ctcvr_labels) {
+                    extra.insert("ctcvr_auc".to_string(), value);
+                }
+            }
+            TaskEvaluation {
+                name: spec.name.clone(),
+                loss: readout.losses[task],
+                metric: metric.to_string(),
+                value,
+                better,
+                extra,
+            }
+        })
+        .collect()
+}
+
+/// The predictions and labels of observed rows only (all rows without a mask).
+fn observed(predictions: &[f32], labels: &[f32], mask: Option<&[f32]>, dim: usize) -> (Vec<f32>, Vec<f32>) {
+    match mask {
+        None => (predictions.to_vec(), labels.to_vec()),
+        Some(mask) => {
+            let mut kept_predictions = Vec::new();
+            let mut kept_labels = Vec::new();
+            for (row, &seen) in mask.iter().enumerate() {
+                if seen > 0.5 {
+                    kept_predictions.extend_from_slice(&predictions[row * dim..(row + 1) * dim]);
+                    kept_labels.extend_from_slice(&labels[row * dim..(row + 1) * dim]);
+                }
+            }
+            (kept_predictions, kept_labels)
+        }
+    }
+}

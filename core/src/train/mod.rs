@@ -1,0 +1,20 @@
+//! Training: the run config, the step-by-step trainer, evaluation and reports.
+
+mod batches;
+mod config;
+mod evaluation;
+mod gradients;
+mod report;
+mod run;
+mod trainer;
+
+pub use config::{OptimizerConfig, RunConfig, TrainConfig};
+pub use report::{
+    BaselineComparison, FinalReport, FinalTask, GateUtilisation, HistoryEntry, RunReport,
+    TaskEvaluation, Timing,
+};
+pub use run::{Phase, Progress, baseline_of, run};
+pub use trainer::Trainer;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,137 @@
+//! A whole run: train, report every k steps, evaluate, and compare with single-task baselines.
+
+use super::config::RunConfig;
+use super::report::{BaselineComparison, FinalReport, HistoryEntry, RunReport, Timing};
+use super::trainer::Trainer;
+use crate::error::RunError;
+use crate::metrics::{delta_m, mtl_gain};
+use crate::model::{ArchConfig, SingleTaskConfig};
+use crate::weighting::WeightingConfig;
+use burn::prelude::*;
+use std::sync::Arc;
+
+/// Which model a progress event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The configured multi-task model.
+    Model,
+    /// The single-task baselines.
+    Baselines,
+}
+
+/// Progress of a run, for a progress bar or live charts.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    /// Which model.
+    pub phase: Phase,
+    /// Steps done.
+    pub step: usize,
+    /// Steps in all.
+    pub steps: usize,
+    /// The report, on report steps.
+    pub report: Option<&'a HistoryEntry>,
+}
+
+/// Runs `config` on `device`. `clock` returns seconds (any origin); `progress` is called after
+/// every step.
+///
+/// # Errors
+/// An invalid config, a failed device read, or a diverged loss.
+pub async fn run(
+    config: &RunConfig,
+    device: &Device,
+    clock: &dyn Fn() -> f64,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunReport, RunError> {
+    config.validate()?;
+    let data = Arc::new(config.dataset.generate(config.seed)?);
+    let started = clock();
+    let (history, final_report) = train(config, Arc::clone(&data), device, Phase::Model, progress).await?;
+    let train_seconds = clock() - started;
+    let mut notes = Vec::new();
+    let comparison = if config.baselines {
+        let baseline_config = baseline_of(config);
+        let (_, baselines) = train(&baseline_config, data, device, Phase::Baselines, progress).await?;
+        notes.push(
+            "delta_m: mean relative improvement (%) of the test metrics over the single-task \
+             baselines, sign-corrected so that higher is better; mtl_gain per task: positive \
+             means the multi-task model beats its baseline"
+                .to_string(),
+        );
+        Some(compare(&final_report, baselines))
+    } else {
+        None
+    };
+    Ok(RunReport {
+        config: config.clone(),
+        history,
+        final_report,
+        comparison,
+        notes,
+        timing: Timing {
+            train_seconds,
+            steps_per_second: config.train.steps as f64 / train_seconds.max(1e-9),
+        },
+    })
+}
+
+/// The single-task baselines of `config`: same data, budget, optimiser and seed; independent
+/// networks with the same bottom and tower widths as a shared bottom; equal weights.
+pub fn baseline_of(config: &RunConfig) -> RunConfig {
+    RunConfig {
+        arch: ArchConfig::SingleTask(SingleTaskConfig::default()),
+        weighting: WeightingConfig::Equal,
+        fm: config.fm.clone(),
+        baselines: false,
+        ..config.clone()
+    }
+}
+
+async fn train(
+    config: &RunConfig,
+    data: Arc<crate::data::MultiTaskData>,
+    device: &Device,
+    phase: Phase,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(Vec<HistoryEntry>, FinalReport), RunError> {
+    let mut trainer = Trainer::new(config, data, device)?;
+    let mut history = Vec::new();
+    let steps = config.train.steps;
+    while !trainer.is_done() {
+        trainer.step();
+        let report = if trainer.is_report_due() {
+            history.push(trainer.report().await?);
+            history.last()
+        } else {
+            None
+        };
+        progress(Progress {
+            phase,
+            step: trainer.steps_done(),
+            steps,
+            report,
+        });
+    }
+    Ok((history, trainer.final_report().await?))
+}
+
+fn compare(model: &FinalReport, baselines: FinalReport) -> BaselineComparison {
+    let gains = model
+        .tasks
+        .iter()
+        .zip(&baselines.tasks)
+        .map(|(m, b)| Some(mtl_gain(m.test_value?, b.test_value?, m.better)))
+        .collect();
+    let values: Option<(Vec<f64>, Vec<f64>)> = model
+        .tasks
+        .iter()
+        .zip(&baselines.tasks)
+        .map(|(m, b)| Some((m.test_value?, b.test_value?)))
+        .collect();
+    let better: Vec<_> = model.tasks.iter().map(|t| t.better).collect();
+    BaselineComparison {
+        delta_m: values.and_then(|(m, b)| delta_m(&m, &b, &better)),
+        mtl_gain: gains,
+        baselines,
+    }
+}

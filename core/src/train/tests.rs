@@ -1,0 +1,305 @@
+//! Trainer tests on the CPU backend: the registry sweep, determinism, the weighting seam's
+//! gradient paths against each other, tower learning rates, reports and baselines.
+
+use super::gradients::{flatten_shared, representation_gradients, shared_jacobian, task_losses};
+use super::*;
+use crate::data::{CorrelatedConfig, DatasetConfig, FunnelConfig, ScalesConfig, SplitSizes};
+use crate::model::ArchConfig;
+use crate::weighting::{FixedConfig, Needs, StepSignals, Update, Weighting, WeightingConfig};
+use burn::prelude::*;
+use std::sync::Arc;
+
+const SMALL: SplitSizes = SplitSizes {
+    train: 2048,
+    validation: 512,
+    test: 512,
+};
+
+/// The registered datasets, made small so the sweep stays quick.
+fn small_datasets() -> Vec<DatasetConfig> {
+    vec![
+        DatasetConfig::Correlated(CorrelatedConfig {
+            samples: SMALL,
+            ..Default::default()
+        }),
+        DatasetConfig::Funnel(FunnelConfig {
+            samples: SMALL,
+            click_rate: 0.3,
+            conversion_rate: 0.3,
+            ..Default::default()
+        }),
+        DatasetConfig::Scales(ScalesConfig {
+            samples: SMALL,
+            input_dim: 32,
+            output_dim: 8,
+            ..Default::default()
+        }),
+    ]
+}
+
+fn config(dataset: DatasetConfig, arch: ArchConfig, steps: usize) -> RunConfig {
+    RunConfig {
+        dataset,
+        arch,
+        train: TrainConfig {
+            steps,
+            eval_every: 10,
+            batch_size: 128,
+            ..TrainConfig::default()
+        },
+        ..RunConfig::default()
+    }
+}
+
+fn train_with(config: &RunConfig, method: Option<Box<dyn Weighting>>) -> (Vec<HistoryEntry>, Trainer) {
+    let data = Arc::new(config.dataset.generate(config.seed).unwrap());
+    let device = Device::flex();
+    let mut trainer = match method {
+        Some(method) => Trainer::with_method(config, data, &device, method).unwrap(),
+        None => Trainer::new(config, data, &device).unwrap(),
+    };
+    let mut history = Vec::new();
+    while !trainer.is_done() {
+        trainer.step();
+        if trainer.is_report_due() {
+            history.push(pollster::block_on(trainer.report()).unwrap());
+        }
+    }
+    (history, trainer)
+}
+
+fn total(entry: &HistoryEntry) -> f64 {
+    entry.train_loss.iter().sum()
+}
+
+#[test]
+fn every_dataset_and_architecture_trains_with_falling_loss() {
+    for dataset in small_datasets() {
+        for arch in ArchConfig::all() {
+            let config = config(dataset.clone(), arch.clone(), 50);
+            if let Err(error) = config.validate() {
+                // The only combinations the registry refuses: ESMM off a funnel.
+                assert_eq!((arch.id(), error.field.as_str()), ("esmm", "arch"), "{error}");
+                assert_ne!(dataset.id(), "funnel");
+                continue;
+            }
+            let (history, _) = train_with(&config, None);
+            let (first, last) = (&history[0], history.last().unwrap());
+            assert_eq!(last.step, 50);
+            assert!(last.train_loss.iter().all(|l| l.is_finite()));
+            assert!(
+                total(last) < total(first),
+                "{} on {}: loss {} → {}",
+                arch.id(),
+                dataset.id(),
+                total(first),
+                total(last)
+            );
+        }
+    }
+}
+
+#[test]
+fn the_same_seed_reproduces_the_run_exactly() {
+    let config = config(small_datasets()[0].clone(), ArchConfig::default(), 20);
+    let (a, _) = train_with(&config, None);
+    let (b, _) = train_with(&config, None);
+    assert_eq!(a, b);
+    let other = RunConfig { seed: 8, ..config };
+    let (c, _) = train_with(&other, None);
+    assert_ne!(a[0].train_loss, c[0].train_loss);
+}
+
+/// With SGD, weights 2·Σ L_k at learning rate η step exactly like Σ L_k at 2η.
+#[test]
+fn fixed_weights_scale_the_gradient() {
+    let mut doubled = config(small_datasets()[0].clone(), ArchConfig::default(), 10);
+    doubled.train.optimizer = OptimizerConfig::Sgd { momentum: 0.0 };
+    doubled.train.learning_rate = 0.01;
+    doubled.weighting = WeightingConfig::Fixed(FixedConfig { weights: vec![2.0] });
+    let mut faster = doubled.clone();
+    faster.weighting = WeightingConfig::Equal;
+    faster.train.learning_rate = 0.02;
+    let (a, _) = train_with(&doubled, None);
+    let (b, _) = train_with(&faster, None);
+    for (x, y) in a.last().unwrap().train_loss.iter().zip(&b.last().unwrap().train_loss) {
+        assert!((x - y).abs() < 1e-4 * y.abs().max(1.0), "{x} vs {y}");
+    }
+    assert_eq!(a.last().unwrap().weights, vec![2.0, 2.0]);
+}
+
+/// Equal weights asking for representation gradients: must train exactly like plain equal.
+struct EqualViaRepresentation;
+impl Weighting for EqualViaRepresentation {
+    fn needs(&self) -> Needs {
+        Needs::RepresentationGradients
+    }
+    fn update(&mut self, signals: &StepSignals) -> Update {
+        assert!(signals.representation_gradients.is_some());
+        Update::Weights(Tensor::ones(signals.losses.dims(), &signals.device))
+    }
+}
+
+/// Equal weights as a shared-parameter direction: the column sums of the Jacobian.
+struct EqualViaJacobian;
+impl Weighting for EqualViaJacobian {
+    fn needs(&self) -> Needs {
+        Needs::SharedGradients
+    }
+    fn update(&mut self, signals: &StepSignals) -> Update {
+        let jacobian = signals.shared_gradients.clone().expect("asked for the Jacobian");
+        Update::SharedDirection {
+            direction: jacobian.sum_dim(0).flatten(0, 1),
+            weights: Tensor::ones(signals.losses.dims(), &signals.device),
+        }
+    }
+}
+
+#[test]
+fn every_gradient_path_gives_the_same_step() {
+    for (dataset, arch) in [
+        (small_datasets()[0].clone(), ArchConfig::default()),
+        (small_datasets()[0].clone(), ArchConfig::Ple(Default::default())),
+        (small_datasets()[1].clone(), ArchConfig::Esmm(Default::default())),
+    ] {
+        let config = config(dataset, arch.clone(), 10);
+        let (plain, _) = train_with(&config, None);
+        let (via_z, _) = train_with(&config, Some(Box::new(EqualViaRepresentation)));
+        let (via_j, _) = train_with(&config, Some(Box::new(EqualViaJacobian)));
+        for other in [&via_z, &via_j] {
+            for (x, y) in plain.last().unwrap().train_loss.iter().zip(&other.last().unwrap().train_loss) {
+                assert!((x - y).abs() < 1e-4 * x.abs().max(1.0), "{}: {x} vs {y}", arch.id());
+            }
+        }
+    }
+}
+
+/// Each Jacobian row equals the gradient of that task's loss alone, computed directly.
+#[test]
+fn jacobian_rows_are_per_task_gradients() {
+    let config = config(small_datasets()[0].clone(), ArchConfig::Cgc(crate::model::PleConfig::cgc()), 1);
+    let data = Arc::new(config.dataset.generate(1).unwrap());
+    let device = Device::flex().autodiff();
+    let trainer = Trainer::new(&config, Arc::clone(&data), &Device::flex()).unwrap();
+    let model = trainer.model();
+    let split = super::batches::DeviceSplit::upload(&data.train, &data.tasks, data.input_dim, &device);
+    let batch = split.batch(&(0..64).collect::<Vec<_>>());
+    let per_task = representation_gradients(model, &data.tasks, &batch);
+    let jacobian = shared_jacobian(model, &batch, &per_task.per_task);
+    for task in 0..2 {
+        let forward = model.forward(batch.x.clone());
+        let losses = task_losses(&forward.outputs, &data.tasks, &batch);
+        let direct = flatten_shared(model, &losses[task].backward());
+        let row = jacobian.clone().narrow(0, task, 1).flatten::<1>(0, 1);
+        let diff: f32 = (row - direct.clone()).abs().max().into_scalar();
+        let scale: f32 = direct.abs().max().into_scalar();
+        assert!(diff <= 1e-5 * scale.max(1.0), "task {task}: {diff} (scale {scale})");
+    }
+}
+
+#[test]
+fn a_zero_tower_learning_rate_freezes_that_tower() {
+    let mut config = config(small_datasets()[0].clone(), ArchConfig::default(), 5);
+    config.train.tower_lr = vec![1.0, 0.0];
+    let (_, trainer) = train_with(&config, None);
+    let (_, fresh) = train_with(&RunConfig { train: TrainConfig { steps: 1, ..config.train.clone() }, ..config.clone() }, None);
+    let towers = |t: &Trainer| -> Vec<f32> {
+        let mut values = Vec::new();
+        let mut collect = Collect(&mut values);
+        t.model().towers().visit(&mut collect);
+        values
+    };
+    struct Collect<'a>(&'a mut Vec<f32>);
+    impl burn::module::ModuleVisitor for Collect<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            // Task 1's slice: the second half of the leading dimension.
+            let value = param.val();
+            let dims = value.dims();
+            let count: usize = dims.iter().product();
+            let flat: Vec<f32> = value.reshape([count]).into_data().try_to_vec().unwrap();
+            self.0.extend_from_slice(&flat[count / 2..]);
+        }
+    }
+    // After 1 step and after 5 steps, task 2's tower is the same (it never moved).
+    assert_eq!(towers(&trainer), towers(&fresh));
+}
+
+#[test]
+fn reports_hold_gates_cosines_and_metrics() {
+    let config = config(small_datasets()[0].clone(), ArchConfig::default(), 20);
+    let (history, _) = train_with(&config, None);
+    let entry = history.last().unwrap();
+    assert_eq!(entry.gates.len(), 2);
+    for gate in &entry.gates {
+        assert_eq!(gate.mean.len(), 8);
+        assert!((gate.mean.iter().sum::<f64>() - 1.0).abs() < 1e-4);
+        assert!(gate.std.iter().all(|s| *s >= 0.0));
+    }
+    let cosine = &entry.gradient_cosine;
+    assert_eq!(cosine.len(), 2);
+    assert!((cosine[0][0] - 1.0).abs() < 1e-4 && (cosine[1][1] - 1.0).abs() < 1e-4);
+    assert!((cosine[0][1] - cosine[1][0]).abs() < 1e-5 && cosine[0][1].abs() <= 1.0 + 1e-6);
+    assert_eq!(entry.validation[0].metric, "mse");
+    assert!(entry.validation[0].extra.contains_key("r2"));
+}
+
+#[test]
+fn single_task_networks_have_orthogonal_gradients() {
+    let config = config(small_datasets()[0].clone(), ArchConfig::SingleTask(Default::default()), 10);
+    let (history, _) = train_with(&config, None);
+    let cosine = &history.last().unwrap().gradient_cosine;
+    assert!(cosine[0][1].abs() < 1e-6, "independent networks share no gradient: {}", cosine[0][1]);
+}
+
+#[test]
+fn funnel_reports_entire_space_conversion_metrics() {
+    let config = config(small_datasets()[1].clone(), ArchConfig::Esmm(Default::default()), 20);
+    let (history, _) = train_with(&config, None);
+    let conversion = &history.last().unwrap().validation[1];
+    assert_eq!(conversion.metric, "auc");
+    assert!(conversion.extra.contains_key("cvr_auc_entire_space"));
+    assert!(conversion.extra.contains_key("ctcvr_auc"));
+}
+
+#[test]
+fn a_diverging_run_is_reported_not_hidden() {
+    let mut config = config(small_datasets()[2].clone(), ArchConfig::SharedBottom(Default::default()), 30);
+    config.train.optimizer = OptimizerConfig::Sgd { momentum: 0.0 };
+    config.train.learning_rate = 10.0;
+    let data = Arc::new(config.dataset.generate(config.seed).unwrap());
+    let mut trainer = Trainer::new(&config, data, &Device::flex()).unwrap();
+    let mut outcome = Ok(());
+    while !trainer.is_done() && outcome.is_ok() {
+        trainer.step();
+        if trainer.is_report_due() {
+            outcome = pollster::block_on(trainer.report()).map(|_| ());
+        }
+    }
+    match outcome {
+        Err(crate::RunError::Diverged { task, .. }) => assert!(task.starts_with("task")),
+        other => panic!("expected divergence, got {other:?}"),
+    }
+}
+
+#[test]
+fn baselines_give_gains_and_delta_m() {
+    let mut config = config(small_datasets()[0].clone(), ArchConfig::default(), 30);
+    config.baselines = true;
+    let report = pollster::block_on(run(&config, &Device::flex(), &|| 0.0, &mut |_| {})).unwrap();
+    let comparison = report.comparison.as_ref().expect("baselines were asked for");
+    assert_eq!(comparison.baselines.tasks.len(), 2);
+    let expected = crate::metrics::delta_m(
+        &report.final_report.tasks.iter().map(|t| t.test_value.unwrap()).collect::<Vec<_>>(),
+        &comparison.baselines.tasks.iter().map(|t| t.test_value.unwrap()).collect::<Vec<_>>(),
+        &[crate::metrics::Better::Lower; 2],
+    );
+    assert_eq!(comparison.delta_m, expected);
+    let json = serde_json::to_value(&report).unwrap();
+    for key in ["config", "history", "final", "baselines", "delta_m", "mtl_gain"] {
+        assert!(json.get(key).is_some(), "run JSON lacks `{key}`");
+    }
+    let task = &json["final"]["tasks"][0];
+    for key in ["name", "val_loss", "metric", "value"] {
+        assert!(task.get(key).is_some(), "final task lacks `{key}`");
+    }
+}

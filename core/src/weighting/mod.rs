@@ -1,0 +1,184 @@
+//! Loss-weighting and gradient methods: one file per method, registered in [`WeightingConfig`].
+//!
+//! The trainer asks a method what it [`Needs`] and hands it the matching [`StepSignals`]; the
+//! method answers with an [`Update`]. The trainer never checks which method it runs.
+//!
+//! Cost per step, by need (T tasks; "encoder" = the shared part, "decoder" = task parts):
+//! - [`Needs::Losses`]: one forward and one backward, as single-task training.
+//! - [`Needs::RepresentationGradients`]: encoder forward, decoder forward and backward on
+//!   detached per-task replicas (gives every dL_k/dz in one pass), then decoder forward and
+//!   backward again with the chosen weights, and one encoder backward: about 1.5–2× a plain step.
+//! - [`Needs::SharedGradients`]: as above, plus T encoder forward+backward passes to turn each
+//!   dL_k/dz into a gradient row over the shared parameters (the T×P Jacobian).
+//!
+//! All signals are tensors on the device without autodiff; a method that answers with tensors
+//! computed from them never forces a read back to the host.
+
+mod equal;
+mod fixed;
+
+pub use equal::Equal;
+pub use fixed::{Fixed, FixedConfig};
+
+use crate::data::unknown_id;
+use crate::error::ConfigError;
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What a method needs computed before it can weigh a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// The per-task losses only.
+    Losses,
+    /// Also each task's gradient with respect to the shared representation.
+    RepresentationGradients,
+    /// Also each task's gradient with respect to the shared parameters.
+    SharedGradients,
+}
+
+/// What the trainer hands a method at each step.
+#[derive(Debug, Clone)]
+pub struct StepSignals {
+    /// Zero-based step index.
+    pub step: usize,
+    /// Device (without autodiff) to create tensors on.
+    pub device: Device,
+    /// Per-task mean batch losses, `[tasks]`.
+    pub losses: Tensor<1>,
+    /// With [`Needs::RepresentationGradients`] or more: row k = dL_k/dz flattened,
+    /// `[tasks, batch · width]`.
+    pub representation_gradients: Option<Tensor<2>>,
+    /// With [`Needs::SharedGradients`]: row k = dL_k/dθ over the shared parameters,
+    /// `[tasks, parameters]`.
+    pub shared_gradients: Option<Tensor<2>>,
+}
+
+/// What a method answers.
+#[derive(Debug, Clone)]
+pub enum Update {
+    /// Step on Σ_k w_k·L_k: the weights, `[tasks]`.
+    Weights(Tensor<1>),
+    /// Step the shared parameters along `direction` (`[parameters]`, a gradient to descend, in
+    /// the order of [`StepSignals::shared_gradients`]' columns) and every task's own parameters
+    /// on w_k·∇L_k with `weights` (`[tasks]`, also the weights reported for charts).
+    SharedDirection {
+        /// Gradient for the shared parameters.
+        direction: Tensor<1>,
+        /// Task weights for the task-specific parameters.
+        weights: Tensor<1>,
+    },
+}
+
+impl Update {
+    /// The task weights this update used, `[tasks]`.
+    pub fn weights(&self) -> &Tensor<1> {
+        match self {
+            Update::Weights(weights) | Update::SharedDirection { weights, .. } => weights,
+        }
+    }
+}
+
+/// A loss-weighting or gradient method. Hooks other than [`Weighting::update`] default to
+/// doing nothing, so a stateless method is a few lines.
+pub trait Weighting {
+    /// What the trainer must compute each step (default: the losses only).
+    fn needs(&self) -> Needs {
+        Needs::Losses
+    }
+
+    /// Decides the step from the signals.
+    fn update(&mut self, signals: &StepSignals) -> Update;
+
+    /// Called at the end of every epoch with each task's mean training loss over it, `[tasks]`.
+    fn end_epoch(&mut self, _mean_losses: Tensor<1>) {}
+
+    /// Called after each evaluation with each task's validation metric (AUC for binary tasks,
+    /// R² for regression), in task order.
+    fn observe_validation(&mut self, _metrics: &[f64]) {}
+}
+
+/// The method registry. Serialised with a `kind` tag, e.g. `{"kind": "fixed", "weights": [1, 2]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum WeightingConfig {
+    /// Every task weighs 1.
+    #[default]
+    Equal,
+    /// Given weights.
+    Fixed(FixedConfig),
+}
+
+impl WeightingConfig {
+    /// Every registered method with its defaults.
+    pub fn all() -> Vec<WeightingConfig> {
+        vec![
+            WeightingConfig::Equal,
+            WeightingConfig::Fixed(FixedConfig::default()),
+        ]
+    }
+
+    /// The stable id used on the command line and in URLs.
+    pub fn id(&self) -> &'static str {
+        match self {
+            WeightingConfig::Equal => "equal",
+            WeightingConfig::Fixed(_) => "fixed",
+        }
+    }
+
+    /// The default config of the method called `id`.
+    ///
+    /// # Errors
+    /// An unknown id, with the list of known ones.
+    pub fn from_id(id: &str) -> Result<WeightingConfig, ConfigError> {
+        Self::all()
+            .into_iter()
+            .find(|config| config.id() == id)
+            .ok_or_else(|| unknown_id("weighting", id, Self::all().iter().map(|c| c.id())))
+    }
+
+    /// Checks the hyperparameters for `tasks` tasks.
+    ///
+    /// # Errors
+    /// The offending field (prefixed with `weighting.`) and its allowed range.
+    pub fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
+        match self {
+            WeightingConfig::Equal => Ok(()),
+            WeightingConfig::Fixed(config) => config.validate(tasks),
+        }
+        .map_err(|error| error.within("weighting"))
+    }
+
+    /// Builds the method for `tasks` tasks.
+    ///
+    /// # Errors
+    /// As [`WeightingConfig::validate`].
+    pub fn build(&self, tasks: usize) -> Result<Box<dyn Weighting>, ConfigError> {
+        self.validate(tasks)?;
+        Ok(match self {
+            WeightingConfig::Equal => Box::new(Equal),
+            WeightingConfig::Fixed(config) => Box::new(Fixed::new(config, tasks)),
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// Signals with the given losses and nothing else, on the CPU backend.
+    pub fn loss_signals(losses: &[f32]) -> StepSignals {
+        let device = Device::flex();
+        StepSignals {
+            step: 0,
+            losses: Tensor::from_data(TensorData::new(losses.to_vec(), [losses.len()]), &device),
+            device,
+            representation_gradients: None,
+            shared_gradients: None,
+        }
+    }
+
+    /// A `[n]` tensor's values.
+    pub fn values(tensor: &Tensor<1>) -> Vec<f32> {
+        tensor.clone().into_data().try_to_vec().unwrap()
+    }
+}
