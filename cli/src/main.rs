@@ -3,9 +3,11 @@
 //! ```text
 //! seesaw train --dataset correlated --correlation 0.5 --arch mmoe --weighting equal \
 //!     --steps 300 --seed 7 --backend flex --out run.json
+//! seesaw bench --arch mmoe,ple --backend flex,wgpu --batch-size 256
 //! seesaw list
 //! ```
 
+mod bench;
 mod flags;
 mod progress;
 
@@ -29,6 +31,8 @@ struct Cli {
 enum Command {
     /// Train one configuration and report per-task losses, metrics, weights and gates.
     Train(Box<flags::TrainArgs>),
+    /// Time training steps per architecture and backend.
+    Bench(bench::BenchArgs),
     /// List the registered datasets, architectures and weighting methods.
     List,
 }
@@ -40,13 +44,18 @@ fn main() -> ExitCode {
             print_list();
             ExitCode::SUCCESS
         }
-        Command::Train(args) => match train(*args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Train(args) => exit(train(*args)),
+        Command::Bench(args) => exit(bench::bench(&args)),
+    }
+}
+
+fn exit(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
     }
 }
 

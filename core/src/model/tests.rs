@@ -4,7 +4,32 @@ use super::*;
 use crate::data::{DatasetConfig, FunnelConfig};
 use burn::tensor::activation::sigmoid;
 
+/// The registry's defaults plus variants that exercise other code paths: deeper gates, three
+/// PLE levels, multi-layer experts.
+fn variants() -> Vec<ArchConfig> {
+    let mut all = ArchConfig::all();
+    all.push(ArchConfig::Mmoe(MoeConfig {
+        gate_depth: 2,
+        expert_units: vec![12, 8],
+        ..MoeConfig::default()
+    }));
+    all.push(ArchConfig::Ple(PleConfig {
+        levels: 3,
+        gate_depth: 1,
+        ..PleConfig::default()
+    }));
+    all
+}
+
 fn build(arch: &ArchConfig, dataset: &DatasetConfig) -> Result<(MultiTaskModel, usize), ConfigError> {
+    build_with(arch, dataset, None)
+}
+
+fn build_with(
+    arch: &ArchConfig,
+    dataset: &DatasetConfig,
+    fm: Option<&FmConfig>,
+) -> Result<(MultiTaskModel, usize), ConfigError> {
     let tasks = dataset.tasks();
     let input_dim = 12;
     let shape = ModelShape {
@@ -12,7 +37,7 @@ fn build(arch: &ArchConfig, dataset: &DatasetConfig) -> Result<(MultiTaskModel, 
         tasks: &tasks,
         dataset: dataset.id(),
     };
-    let model = arch.build(&shape, None, &mut Rng::new(3), &Device::flex().autodiff())?;
+    let model = arch.build(&shape, fm, &mut Rng::new(3), &Device::flex().autodiff())?;
     Ok((model, input_dim))
 }
 
@@ -46,7 +71,7 @@ fn every_architecture_outputs_one_value_per_task_and_row() {
 #[test]
 fn gates_are_distributions() {
     let mut gated = 0;
-    for arch in ArchConfig::all() {
+    for arch in variants() {
         let dataset = dataset_for(&arch);
         let (model, width) = build(&arch, &dataset).unwrap();
         let forward = model.forward(input(7, width, &Device::flex()));
@@ -58,8 +83,9 @@ fn gates_are_distributions() {
             assert!(min >= 0.0);
         }
     }
-    // omoe: 1, mmoe: 2, cgc: 2, ple (2 levels): 2 task gates + 1 shared gate.
-    assert_eq!(gated, 8);
+    // omoe: 1, mmoe: 2, cgc: 2, ple (2 levels): 2 task gates + 1 shared gate; the variants:
+    // mmoe 2, ple (3 levels) 2 + 2.
+    assert_eq!(gated, 14);
 }
 
 #[test]
@@ -90,9 +116,12 @@ fn esmm_rejects_datasets_that_are_not_funnels() {
 #[test]
 fn each_task_reads_only_its_own_replica() {
     let device = Device::flex().autodiff();
-    for arch in ArchConfig::all() {
+    for (arch, fm) in variants()
+        .into_iter()
+        .flat_map(|arch| [(arch.clone(), None), (arch, Some(FmConfig::default()))])
+    {
         let dataset = dataset_for(&arch);
-        let (model, width) = build(&arch, &dataset).unwrap();
+        let (model, width) = build_with(&arch, &dataset, fm.as_ref()).unwrap();
         let x = input(4, width, &device);
         let z = model.encode(x.clone()).representation;
         for task in 0..2 {

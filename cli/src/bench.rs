@@ -1,0 +1,103 @@
+//! `seesaw bench`: training throughput per architecture and backend.
+//!
+//! For each architecture: build the trainer, run `warmup` steps and a report (which waits for
+//! the device), then time `steps` steps followed by one report, so queued device work is
+//! included but data generation, compilation warm-up and the final evaluation are not.
+
+use clap::Args;
+use seesaw_core::data::DatasetConfig;
+use seesaw_core::device::Backend;
+use seesaw_core::model::ArchConfig;
+use seesaw_core::train::{RunConfig, TrainConfig, Trainer};
+use seesaw_core::weighting::WeightingConfig;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Architectures to time, comma-separated (default: all that fit the dataset).
+    #[arg(long, value_delimiter = ',')]
+    pub arch: Option<Vec<String>>,
+    /// Dataset id.
+    #[arg(long, default_value = "correlated")]
+    pub dataset: String,
+    /// Weighting method id.
+    #[arg(long, default_value = "equal")]
+    pub weighting: String,
+    /// Backends to time, comma-separated: flex, wgpu.
+    #[arg(long, value_delimiter = ',', default_value = "flex")]
+    pub backend: Vec<String>,
+    /// Rows per batch.
+    #[arg(long, default_value_t = 256)]
+    pub batch_size: usize,
+    /// Timed steps.
+    #[arg(long, default_value_t = 200)]
+    pub steps: usize,
+    /// Untimed steps first.
+    #[arg(long, default_value_t = 10)]
+    pub warmup: usize,
+}
+
+pub fn bench(args: &BenchArgs) -> Result<(), String> {
+    let dataset = DatasetConfig::from_id(&args.dataset).map_err(|e| e.to_string())?;
+    let weighting = WeightingConfig::from_id(&args.weighting).map_err(|e| e.to_string())?;
+    let archs: Vec<ArchConfig> = match &args.arch {
+        Some(ids) => ids
+            .iter()
+            .map(|id| ArchConfig::from_id(id))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?,
+        None => ArchConfig::all(),
+    };
+    let data = Arc::new(dataset.generate(7).map_err(|e| e.to_string())?);
+    println!(
+        "{:<14} {:<8} {:>6} {:>12} {:>10}",
+        "arch", "backend", "batch", "steps/s", "ms/step"
+    );
+    for backend_id in &args.backend {
+        let device = Backend::from_id(backend_id)
+            .map_err(|e| e.to_string())?
+            .device()?;
+        for arch in &archs {
+            let config = RunConfig {
+                dataset: dataset.clone(),
+                arch: arch.clone(),
+                weighting: weighting.clone(),
+                train: TrainConfig {
+                    batch_size: args.batch_size,
+                    steps: args.warmup + args.steps,
+                    eval_every: 10_000_000,
+                    ..TrainConfig::default()
+                },
+                ..RunConfig::default()
+            };
+            match config.validate() {
+                // An architecture that does not fit the dataset (ESMM off a funnel).
+                Err(error) if error.field == "arch" && args.arch.is_none() => continue,
+                Err(error) => return Err(error.to_string()),
+                Ok(()) => {}
+            }
+            let mut trainer =
+                Trainer::new(&config, Arc::clone(&data), &device).map_err(|e| e.to_string())?;
+            for _ in 0..args.warmup {
+                trainer.step();
+            }
+            pollster::block_on(trainer.report()).map_err(|e| e.to_string())?;
+            let start = Instant::now();
+            for _ in 0..args.steps {
+                trainer.step();
+            }
+            pollster::block_on(trainer.report()).map_err(|e| e.to_string())?;
+            let seconds = start.elapsed().as_secs_f64();
+            println!(
+                "{:<14} {:<8} {:>6} {:>12.1} {:>10.3}",
+                arch.id(),
+                backend_id,
+                args.batch_size,
+                args.steps as f64 / seconds,
+                1000.0 * seconds / args.steps as f64
+            );
+        }
+    }
+    Ok(())
+}
