@@ -5,11 +5,11 @@
 //! apply to the chosen kind and are an error for a kind that has no such knob.
 
 use clap::Args;
+use seesaw_core::ConfigError;
 use seesaw_core::data::DatasetConfig;
 use seesaw_core::model::ArchConfig;
 use seesaw_core::train::{OptimizerConfig, RunConfig};
 use seesaw_core::weighting::WeightingConfig;
-use seesaw_core::ConfigError;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -120,7 +120,10 @@ pub struct TrainArgs {
 }
 
 fn not_for(flag: &str, kind: &str, valid: &str) -> ConfigError {
-    ConfigError::new(flag, format!("does not apply to `{kind}`; it applies to: {valid}"))
+    ConfigError::new(
+        flag,
+        format!("does not apply to `{kind}`; it applies to: {valid}"),
+    )
 }
 
 impl TrainArgs {
@@ -199,12 +202,20 @@ impl TrainArgs {
                 Ok(())
             }
         };
-        applies("--correlation", self.correlation.is_some(), &["correlated", "funnel"])?;
+        applies(
+            "--correlation",
+            self.correlation.is_some(),
+            &["correlated", "funnel"],
+        )?;
         applies("--tasks", self.tasks.is_some(), &["correlated"])?;
         applies("--binary", self.binary, &["correlated"])?;
         applies("--noise-std", self.noise_std.is_some(), &["correlated"])?;
         applies("--click-rate", self.click_rate.is_some(), &["funnel"])?;
-        applies("--conversion-rate", self.conversion_rate.is_some(), &["funnel"])?;
+        applies(
+            "--conversion-rate",
+            self.conversion_rate.is_some(),
+            &["funnel"],
+        )?;
         applies("--scales", self.scales.is_some(), &["scales"])
     }
 

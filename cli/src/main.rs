@@ -21,7 +21,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "seesaw", version, about = "Train multi-task models headless with Seesaw's engine")]
+#[command(
+    name = "seesaw",
+    version,
+    about = "Train multi-task models headless with Seesaw's engine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -131,9 +135,18 @@ fn format_value(value: Option<f64>) -> String {
 }
 
 fn print_list() {
-    println!("datasets:   {}", ids(DatasetConfig::all().iter().map(DatasetConfig::id)));
-    println!("archs:      {}", ids(ArchConfig::all().iter().map(ArchConfig::id)));
-    println!("weightings: {}", ids(WeightingConfig::all().iter().map(WeightingConfig::id)));
+    println!(
+        "datasets:   {}",
+        ids(DatasetConfig::all().iter().map(DatasetConfig::id))
+    );
+    println!(
+        "archs:      {}",
+        ids(ArchConfig::all().iter().map(ArchConfig::id))
+    );
+    println!(
+        "weightings: {}",
+        ids(WeightingConfig::all().iter().map(WeightingConfig::id))
+    );
     println!("backends:   flex, wgpu");
 }
 

@@ -19,13 +19,32 @@ fn train_writes_the_run_json() {
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("run.json");
     let output = seesaw(&[
-        "train", "--dataset", "correlated", "--correlation", "0.5", "--arch", "mmoe",
-        "--weighting", "equal", "--steps", "40", "--eval-every", "20", "--seed", "7",
-        "--backend", "flex", "--train-rows", "1024", "--quiet", "--out",
+        "train",
+        "--dataset",
+        "correlated",
+        "--correlation",
+        "0.5",
+        "--arch",
+        "mmoe",
+        "--weighting",
+        "equal",
+        "--steps",
+        "40",
+        "--eval-every",
+        "20",
+        "--seed",
+        "7",
+        "--backend",
+        "flex",
+        "--train-rows",
+        "1024",
+        "--quiet",
+        "--out",
         out.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(run["config"]["arch"]["kind"], "mmoe");
     assert_eq!(run["config"]["seed"], 7);
     let history = run["history"].as_array().unwrap();
@@ -41,9 +60,17 @@ fn train_writes_the_run_json() {
     let config = dir.join("config.json");
     std::fs::write(&config, run["config"].to_string()).unwrap();
     let again = dir.join("again.json");
-    let output = seesaw(&["train", "--config", config.to_str().unwrap(), "--quiet", "--out", again.to_str().unwrap()]);
+    let output = seesaw(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        again.to_str().unwrap(),
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let rerun: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
+    let rerun: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
     assert_eq!(rerun["history"], run["history"]);
 }
 
@@ -52,20 +79,39 @@ fn bad_values_name_the_field_and_the_range() {
     let output = seesaw(&["train", "--correlation", "1.5", "--steps", "1"]);
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
-    assert!(message.contains("dataset.correlation") && message.contains("-1 to 1"), "{message}");
+    assert!(
+        message.contains("dataset.correlation") && message.contains("-1 to 1"),
+        "{message}"
+    );
 
     let output = seesaw(&["train", "--lr", "0", "--steps", "1"]);
-    assert!(stderr(&output).contains("train.learning_rate"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("train.learning_rate"),
+        "{}",
+        stderr(&output)
+    );
 
     let output = seesaw(&["train", "--arch", "esmm", "--steps", "1"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("--dataset funnel"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--dataset funnel"),
+        "{}",
+        stderr(&output)
+    );
 
     let output = seesaw(&["train", "--arch", "nonsense"]);
-    assert!(stderr(&output).contains("known: single-task"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("known: single-task"),
+        "{}",
+        stderr(&output)
+    );
 
     let output = seesaw(&["train", "--dataset", "scales", "--correlation", "0.3"]);
-    assert!(stderr(&output).contains("--correlation"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--correlation"),
+        "{}",
+        stderr(&output)
+    );
 
     let output = seesaw(&["train", "--steps", "many"]);
     assert!(!output.status.success());
@@ -76,7 +122,16 @@ fn bad_values_name_the_field_and_the_range() {
 fn list_shows_every_registry() {
     let output = seesaw(&["list"]);
     let text = String::from_utf8_lossy(&output.stdout);
-    for id in ["correlated", "funnel", "scales", "mmoe", "ple", "esmm", "equal", "fixed"] {
+    for id in [
+        "correlated",
+        "funnel",
+        "scales",
+        "mmoe",
+        "ple",
+        "esmm",
+        "equal",
+        "fixed",
+    ] {
         assert!(text.contains(id), "{text}");
     }
 }

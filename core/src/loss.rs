@@ -74,7 +74,10 @@ mod tests {
     use super::*;
 
     fn tensor(values: &[f32], rows: usize, device: &Device) -> Tensor<2> {
-        Tensor::from_data(TensorData::new(values.to_vec(), [rows, values.len() / rows]), device)
+        Tensor::from_data(
+            TensorData::new(values.to_vec(), [rows, values.len() / rows]),
+            device,
+        )
     }
 
     fn scalar(t: Tensor<1>) -> f32 {

@@ -182,7 +182,10 @@ mod tests {
     fn delta_m_is_sign_corrected() {
         // Task 1: AUC 0.80 vs 0.75 (+6.67%); task 2: MSE 0.9 vs 1.0 (lower is better: +10%).
         let dm = delta_m(&[0.80, 0.9], &[0.75, 1.0], &[Better::Higher, Better::Lower]).unwrap();
-        assert!((dm - (100.0 * (0.05 / 0.75 + 0.1) / 2.0)).abs() < 1e-9, "{dm}");
+        assert!(
+            (dm - (100.0 * (0.05 / 0.75 + 0.1) / 2.0)).abs() < 1e-9,
+            "{dm}"
+        );
         assert!((mtl_gain(0.9, 1.0, Better::Lower) - 0.1).abs() < 1e-12);
         assert!((mtl_gain(0.7, 0.75, Better::Higher) + 0.05).abs() < 1e-12);
     }

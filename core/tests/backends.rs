@@ -59,13 +59,18 @@ fn wgpu_and_flex_agree_on_a_few_mmoe_steps() {
     let on_cpu = train(&config, &Device::flex());
     let on_gpu = train(&config, &wgpu);
     for (cpu, gpu) in on_cpu.iter().zip(&on_gpu) {
-        let pairs = cpu
-            .train_loss
-            .iter()
-            .zip(&gpu.train_loss)
-            .chain(cpu.validation.iter().map(|t| &t.loss).zip(gpu.validation.iter().map(|t| &t.loss)));
+        let pairs = cpu.train_loss.iter().zip(&gpu.train_loss).chain(
+            cpu.validation
+                .iter()
+                .map(|t| &t.loss)
+                .zip(gpu.validation.iter().map(|t| &t.loss)),
+        );
         for (a, b) in pairs {
-            assert!((a - b).abs() <= 1e-3 * a.abs().max(1.0), "step {}: flex {a} vs wgpu {b}", cpu.step);
+            assert!(
+                (a - b).abs() <= 1e-3 * a.abs().max(1.0),
+                "step {}: flex {a} vs wgpu {b}",
+                cpu.step
+            );
         }
     }
     assert_eq!(on_cpu.len(), 2);

@@ -82,8 +82,13 @@ impl CorrelatedConfig {
     /// teaching: their correlation is the knob).
     pub fn linear_parts(&self, seed: u64, rows: usize) -> Vec<f64> {
         let mut rng = Rng::fork(seed, "correlated.weights");
-        let weights =
-            correlated_weights(&mut rng, self.tasks, self.input_dim, self.scale, self.correlation);
+        let weights = correlated_weights(
+            &mut rng,
+            self.tasks,
+            self.input_dim,
+            self.scale,
+            self.correlation,
+        );
         let mut rows_rng = Rng::fork(seed, "correlated.rows");
         let mut out = Vec::with_capacity(rows * self.tasks);
         for _ in 0..rows {

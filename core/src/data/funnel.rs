@@ -86,8 +86,7 @@ impl FunnelConfig {
     pub(crate) fn generate(&self, seed: u64) -> RawRows {
         let rows = self.samples.total();
         let mut weight_rng = Rng::fork(seed, "funnel.weights");
-        let weights =
-            correlated_weights(&mut weight_rng, 2, self.input_dim, 1.0, self.correlation);
+        let weights = correlated_weights(&mut weight_rng, 2, self.input_dim, 1.0, self.correlation);
         let mut shape_rng = Rng::fork(seed, "funnel.sines");
         let alphas: Vec<f64> = (0..self.sines).map(|_| shape_rng.normal()).collect();
         let betas: Vec<f64> = (0..self.sines).map(|_| shape_rng.normal()).collect();
@@ -194,7 +193,11 @@ mod tests {
         let clicks = &rows.targets[0];
         let click_rate = clicks.iter().sum::<f32>() / clicks.len() as f32;
         assert!((click_rate - 0.2).abs() < 0.01, "click rate {click_rate}");
-        let converted_clicks: f32 = clicks.iter().zip(&rows.targets[1]).map(|(y, c)| y * c).sum();
+        let converted_clicks: f32 = clicks
+            .iter()
+            .zip(&rows.targets[1])
+            .map(|(y, c)| y * c)
+            .sum();
         let conversion_rate = converted_clicks / clicks.iter().sum::<f32>();
         assert!(
             (conversion_rate - 0.05).abs() < 0.01,

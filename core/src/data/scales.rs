@@ -90,7 +90,8 @@ impl ScalesConfig {
         let mut targets = vec![Vec::with_capacity(rows * out); self.scales.len()];
         for _ in 0..rows {
             let x: Vec<f64> = (0..d).map(|_| input_std * rows_rng.normal()).collect();
-            for ((target, matrix), sigma) in targets.iter_mut().zip(&task_matrices).zip(&self.scales)
+            for ((target, matrix), sigma) in
+                targets.iter_mut().zip(&task_matrices).zip(&self.scales)
             {
                 for row in matrix.chunks(d) {
                     let pre: f64 = row.iter().zip(&x).map(|(a, b)| a * b).sum();

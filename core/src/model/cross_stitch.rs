@@ -56,7 +56,14 @@ impl CrossStitchConfig {
         let other = (1.0 - self.self_weight) / (tasks - 1) as f64;
         let mut width_in = input;
         for &width in &self.units {
-            columns.push(GroupedMlp::new(tasks, 1, &[width_in, width], true, rng, device));
+            columns.push(GroupedMlp::new(
+                tasks,
+                1,
+                &[width_in, width],
+                true,
+                rng,
+                device,
+            ));
             let alpha: Vec<f32> = (0..tasks * tasks)
                 .map(|i| if i / tasks == i % tasks { self.self_weight } else { other } as f32)
                 .collect();
@@ -69,7 +76,14 @@ impl CrossStitchConfig {
         CrossStitch {
             columns,
             stitches,
-            towers: GroupedMlp::new(tasks, 1, &widths(width_in, &self.tower_units, out), false, rng, device),
+            towers: GroupedMlp::new(
+                tasks,
+                1,
+                &widths(width_in, &self.tower_units, out),
+                false,
+                rng,
+                device,
+            ),
             hidden: width_in,
         }
     }
@@ -102,7 +116,12 @@ impl CrossStitch {
         }
     }
 
-    pub(crate) fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+    pub(crate) fn decode(
+        &self,
+        replicas: &[Tensor<2>],
+        _x: Tensor<2>,
+        fm: Option<Tensor<2>>,
+    ) -> Decoded {
         let inputs = own_slices(replicas, self.hidden);
         Decoded {
             outputs: raw_outputs(self.towers.forward(inputs), &fm),

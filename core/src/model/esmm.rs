@@ -11,9 +11,7 @@
 //! task 2's replica, so each task's gradient lands in its own replica.
 
 use super::layers::{GroupedMlp, stack_tasks};
-use super::{
-    Decoded, Encoded, OutputForm, TaskOutput, all_binary, check_units, widths, with_fm,
-};
+use super::{Decoded, Encoded, OutputForm, TaskOutput, all_binary, check_units, widths, with_fm};
 use crate::data::TaskSpec;
 use crate::error::ConfigError;
 use crate::rng::Rng;
@@ -50,7 +48,11 @@ impl EsmmConfig {
                     "esmm needs a funnel: exactly two binary tasks, click then conversion \
                      (dataset `{dataset}` has {} {} tasks); use --dataset funnel",
                     tasks.len(),
-                    if all_binary(tasks) { "binary" } else { "non-binary" }
+                    if all_binary(tasks) {
+                        "binary"
+                    } else {
+                        "non-binary"
+                    }
                 ),
             ));
         }
@@ -63,7 +65,14 @@ impl EsmmConfig {
         let inner = &self.bottom_units[..self.bottom_units.len() - 1];
         Esmm {
             bottom: GroupedMlp::new(1, 1, &widths(input, inner, hidden), true, rng, device),
-            towers: GroupedMlp::new(2, 1, &widths(hidden, &self.tower_units, out), false, rng, device),
+            towers: GroupedMlp::new(
+                2,
+                1,
+                &widths(hidden, &self.tower_units, out),
+                false,
+                rng,
+                device,
+            ),
         }
     }
 }
@@ -85,7 +94,12 @@ impl Esmm {
         }
     }
 
-    pub(crate) fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+    pub(crate) fn decode(
+        &self,
+        replicas: &[Tensor<2>],
+        _x: Tensor<2>,
+        fm: Option<Tensor<2>>,
+    ) -> Decoded {
         let group = |towers: &Tensor<4>, index: usize| {
             let [_, _, batch, dim] = towers.dims();
             towers.clone().narrow(0, index, 1).reshape([batch, dim])

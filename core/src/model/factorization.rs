@@ -99,7 +99,11 @@ mod tests {
                     expected += dot * x_values[i] * x_values[j];
                 }
             }
-            assert!((got[task] - expected).abs() < 1e-6, "task {task}: {} vs {expected}", got[task]);
+            assert!(
+                (got[task] - expected).abs() < 1e-6,
+                "task {task}: {} vs {expected}",
+                got[task]
+            );
         }
     }
 }

@@ -55,7 +55,10 @@ impl GroupedMlp {
         rng: &mut Rng,
         device: &Device,
     ) -> Self {
-        assert!(widths.len() >= 2, "an MLP needs an input and an output width");
+        assert!(
+            widths.len() >= 2,
+            "an MLP needs an input and an output width"
+        );
         let (input, first) = (widths[0], widths[1]);
         let first_weight = uniform_param(rng, [groups, input, nets * first], input, device);
         let first_bias = uniform_param(rng, [groups, 1, nets * first], input, device);
@@ -68,7 +71,12 @@ impl GroupedMlp {
                 pair[0],
                 device,
             ));
-            biases.push(uniform_param(rng, [groups * nets, 1, pair[1]], pair[0], device));
+            biases.push(uniform_param(
+                rng,
+                [groups * nets, 1, pair[1]],
+                pair[0],
+                device,
+            ));
         }
         Self {
             first_weight,

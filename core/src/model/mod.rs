@@ -384,12 +384,19 @@ pub(crate) fn all_binary(tasks: &[TaskSpec]) -> bool {
 }
 
 /// Checks a list of layer widths.
-pub(crate) fn check_units(field: &str, units: &[usize], allow_empty: bool) -> Result<(), ConfigError> {
+pub(crate) fn check_units(
+    field: &str,
+    units: &[usize],
+    allow_empty: bool,
+) -> Result<(), ConfigError> {
     if units.is_empty() && !allow_empty {
         return Err(ConfigError::new(field, "needs at least one layer width"));
     }
     if units.len() > 6 {
-        return Err(ConfigError::new(field, format!("{} layers; allowed: at most 6", units.len())));
+        return Err(ConfigError::new(
+            field,
+            format!("{} layers; allowed: at most 6", units.len()),
+        ));
     }
     for &width in units {
         crate::error::check_range(field, width, 1, 1024)?;

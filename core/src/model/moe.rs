@@ -66,7 +66,14 @@ impl MoeConfig {
         let hidden = *self.expert_units.last().expect("validated");
         let inner = &self.expert_units[..self.expert_units.len() - 1];
         Moe {
-            experts: GroupedMlp::new(1, self.experts, &widths(input, inner, hidden), true, rng, device),
+            experts: GroupedMlp::new(
+                1,
+                self.experts,
+                &widths(input, inner, hidden),
+                true,
+                rng,
+                device,
+            ),
             gates: GroupedMlp::new(
                 1,
                 gates,
@@ -75,7 +82,14 @@ impl MoeConfig {
                 rng,
                 device,
             ),
-            towers: GroupedMlp::new(tasks, 1, &widths(hidden, &self.tower_units, out), false, rng, device),
+            towers: GroupedMlp::new(
+                tasks,
+                1,
+                &widths(hidden, &self.tower_units, out),
+                false,
+                rng,
+                device,
+            ),
             expert_count: self.experts,
             hidden,
             multi_gate: gates > 1,
@@ -117,7 +131,12 @@ impl Moe {
         }
     }
 
-    pub(crate) fn decode(&self, replicas: &[Tensor<2>], x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+    pub(crate) fn decode(
+        &self,
+        replicas: &[Tensor<2>],
+        x: Tensor<2>,
+        fm: Option<Tensor<2>>,
+    ) -> Decoded {
         if !self.multi_gate {
             return Decoded {
                 outputs: raw_outputs(self.towers.forward(stack_tasks(replicas)), &fm),

@@ -12,7 +12,9 @@
 //! towers are the decoder. The representation is `[task inputs of the top level…, shared expert
 //! outputs]` (for CGC only the shared expert outputs: its task experts read `x` directly).
 
-use super::layers::{GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, own_slices, stack_tasks};
+use super::layers::{
+    GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, own_slices, stack_tasks,
+};
 use super::{
     Decoded, Encoded, GateActivation, check_units, raw_outputs, task_gates, task_names, widths,
 };
@@ -107,7 +109,12 @@ impl PleConfig {
                         GroupedMlp::new(
                             1,
                             1,
-                            &gate_widths(width_in, self.gate_depth, self.gate_units, tasks * own + shared),
+                            &gate_widths(
+                                width_in,
+                                self.gate_depth,
+                                self.gate_units,
+                                tasks * own + shared,
+                            ),
                             false,
                             rng,
                             device,
@@ -118,7 +125,14 @@ impl PleConfig {
             .collect();
         Ple {
             levels,
-            towers: GroupedMlp::new(tasks, 1, &widths(hidden, &self.tower_units, out), false, rng, device),
+            towers: GroupedMlp::new(
+                tasks,
+                1,
+                &widths(hidden, &self.tower_units, out),
+                false,
+                rng,
+                device,
+            ),
             hidden,
             shared_experts: shared,
         }
@@ -143,7 +157,11 @@ impl ExtractionLevel {
     /// # Shapes
     /// - `task_inputs`: `[tasks, batch, in]`; `shared_experts`: `[tasks or 1, shared, batch, hidden]`
     /// - output: `([tasks, batch, hidden], gates [tasks, batch, own + shared], task experts)`
-    fn task_paths(&self, task_inputs: Tensor<3>, shared_experts: Tensor<4>) -> (Tensor<3>, Tensor<3>, Tensor<4>) {
+    fn task_paths(
+        &self,
+        task_inputs: Tensor<3>,
+        shared_experts: Tensor<4>,
+    ) -> (Tensor<3>, Tensor<3>, Tensor<4>) {
         let own = self.task_experts.forward(task_inputs.clone());
         let tasks = own.dims()[0];
         let shared = if shared_experts.dims()[0] == tasks {
@@ -182,7 +200,10 @@ impl Ple {
                 vec![own.reshape([1, tasks * own_count, batch, hidden]), shared],
                 1,
             );
-            let gate = level.shared_gate.as_ref().expect("lower levels have a shared gate");
+            let gate = level
+                .shared_gate
+                .as_ref()
+                .expect("lower levels have a shared gate");
             let weights = gate_weights(gate.forward_shared(shared_input));
             shared_input = mix(candidates, weights.clone()).reshape([batch, hidden]);
             let count = weights.dims()[2];
@@ -205,7 +226,12 @@ impl Ple {
         }
     }
 
-    pub(crate) fn decode(&self, replicas: &[Tensor<2>], x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+    pub(crate) fn decode(
+        &self,
+        replicas: &[Tensor<2>],
+        x: Tensor<2>,
+        fm: Option<Tensor<2>>,
+    ) -> Decoded {
         let tasks = replicas.len();
         let [batch, _] = x.dims();
         let top = &self.levels[self.levels.len() - 1];

@@ -45,8 +45,26 @@ impl SharedBottomConfig {
     ) -> SharedBottom {
         let hidden = *self.bottom_units.last().expect("validated");
         SharedBottom {
-            bottom: GroupedMlp::new(1, 1, &widths(input, &self.bottom_units[..self.bottom_units.len() - 1], hidden), true, rng, device),
-            towers: GroupedMlp::new(tasks, 1, &widths(hidden, &self.tower_units, out), false, rng, device),
+            bottom: GroupedMlp::new(
+                1,
+                1,
+                &widths(
+                    input,
+                    &self.bottom_units[..self.bottom_units.len() - 1],
+                    hidden,
+                ),
+                true,
+                rng,
+                device,
+            ),
+            towers: GroupedMlp::new(
+                tasks,
+                1,
+                &widths(hidden, &self.tower_units, out),
+                false,
+                rng,
+                device,
+            ),
         }
     }
 }
@@ -68,7 +86,12 @@ impl SharedBottom {
         }
     }
 
-    pub(crate) fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+    pub(crate) fn decode(
+        &self,
+        replicas: &[Tensor<2>],
+        _x: Tensor<2>,
+        fm: Option<Tensor<2>>,
+    ) -> Decoded {
         Decoded {
             outputs: raw_outputs(self.towers.forward(stack_tasks(replicas)), &fm),
             gates: Vec::new(),

@@ -50,7 +50,14 @@ impl SingleTaskConfig {
         let inner = &self.bottom_units[..self.bottom_units.len() - 1];
         SingleTask {
             bottoms: GroupedMlp::new(1, tasks, &widths(input, inner, hidden), true, rng, device),
-            towers: GroupedMlp::new(tasks, 1, &widths(hidden, &self.tower_units, out), false, rng, device),
+            towers: GroupedMlp::new(
+                tasks,
+                1,
+                &widths(hidden, &self.tower_units, out),
+                false,
+                rng,
+                device,
+            ),
             hidden,
         }
     }
@@ -74,7 +81,12 @@ impl SingleTask {
         }
     }
 
-    pub(crate) fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+    pub(crate) fn decode(
+        &self,
+        replicas: &[Tensor<2>],
+        _x: Tensor<2>,
+        fm: Option<Tensor<2>>,
+    ) -> Decoded {
         let inputs = own_slices(replicas, self.hidden);
         Decoded {
             outputs: raw_outputs(self.towers.forward(inputs), &fm),

@@ -21,7 +21,10 @@ fn variants() -> Vec<ArchConfig> {
     all
 }
 
-fn build(arch: &ArchConfig, dataset: &DatasetConfig) -> Result<(MultiTaskModel, usize), ConfigError> {
+fn build(
+    arch: &ArchConfig,
+    dataset: &DatasetConfig,
+) -> Result<(MultiTaskModel, usize), ConfigError> {
     build_with(arch, dataset, None)
 }
 
@@ -77,8 +80,19 @@ fn gates_are_distributions() {
         let forward = model.forward(input(7, width, &Device::flex()));
         for gate in forward.gates {
             gated += 1;
-            let sums: Vec<f32> = gate.weights.clone().sum_dim(1).into_data().try_to_vec().unwrap();
-            assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-5), "{} {}: {sums:?}", arch.id(), gate.name);
+            let sums: Vec<f32> = gate
+                .weights
+                .clone()
+                .sum_dim(1)
+                .into_data()
+                .try_to_vec()
+                .unwrap();
+            assert!(
+                sums.iter().all(|s| (s - 1.0).abs() < 1e-5),
+                "{} {}: {sums:?}",
+                arch.id(),
+                gate.name
+            );
             let min: f32 = gate.weights.min().into_scalar();
             assert!(min >= 0.0);
         }
@@ -99,7 +113,10 @@ fn esmm_outputs_pctcvr_as_pctr_times_pcvr() {
         panic!("ESMM's conversion output is an entire-space probability");
     };
     let product = p_ctr * conditional.clone();
-    let diff: f32 = (product - forward.outputs[1].value.clone()).abs().max().into_scalar();
+    let diff: f32 = (product - forward.outputs[1].value.clone())
+        .abs()
+        .max()
+        .into_scalar();
     assert!(diff < 1e-6, "pCTCVR − pCTR·pCVR = {diff}");
 }
 
@@ -108,7 +125,11 @@ fn esmm_rejects_datasets_that_are_not_funnels() {
     let arch = ArchConfig::Esmm(EsmmConfig::default());
     let error = build(&arch, &DatasetConfig::default()).unwrap_err();
     assert_eq!(error.field, "arch");
-    assert!(error.message.contains("--dataset funnel"), "{}", error.message);
+    assert!(
+        error.message.contains("--dataset funnel"),
+        "{}",
+        error.message
+    );
 }
 
 /// The replica mechanism's promise: task k's loss reads only replica k, so one backward pass
@@ -125,15 +146,27 @@ fn each_task_reads_only_its_own_replica() {
         let x = input(4, width, &device);
         let z = model.encode(x.clone()).representation;
         for task in 0..2 {
-            let replicas: Vec<Tensor<2>> = (0..2).map(|_| z.clone().detach().require_grad()).collect();
+            let replicas: Vec<Tensor<2>> =
+                (0..2).map(|_| z.clone().detach().require_grad()).collect();
             let decoded = model.decode(&replicas, x.clone());
             let grads = decoded.outputs[task].value.clone().sum().backward();
-            let own = replicas[task].grad(&grads).map(|g| g.abs().sum().into_scalar::<f32>());
+            let own = replicas[task]
+                .grad(&grads)
+                .map(|g| g.abs().sum().into_scalar::<f32>());
             let other = replicas[1 - task]
                 .grad(&grads)
                 .map_or(0.0, |g| g.abs().sum().into_scalar::<f32>());
-            assert!(own.unwrap_or(0.0) > 0.0, "{}: task {task} has no gradient on its replica", arch.id());
-            assert_eq!(other, 0.0, "{}: task {task} leaks into another replica", arch.id());
+            assert!(
+                own.unwrap_or(0.0) > 0.0,
+                "{}: task {task} has no gradient on its replica",
+                arch.id()
+            );
+            assert_eq!(
+                other,
+                0.0,
+                "{}: task {task} leaks into another replica",
+                arch.id()
+            );
         }
     }
 }
@@ -150,7 +183,10 @@ fn decoding_identical_replicas_equals_forward() {
         let z = model.encode(x.clone()).representation;
         let decoded = model.decode(&[z.clone(), z], x);
         for (a, b) in forward.outputs.iter().zip(&decoded.outputs) {
-            let diff: f32 = (a.value.clone() - b.value.clone()).abs().max().into_scalar();
+            let diff: f32 = (a.value.clone() - b.value.clone())
+                .abs()
+                .max()
+                .into_scalar();
             assert!(diff < 1e-6, "{}", arch.id());
         }
     }
@@ -159,5 +195,9 @@ fn decoding_identical_replicas_equals_forward() {
 #[test]
 fn unknown_arch_lists_the_registry() {
     let error = ArchConfig::from_id("transformer").unwrap_err();
-    assert!(error.message.contains("single-task, shared-bottom, omoe, mmoe, cgc, ple, cross-stitch, esmm"));
+    assert!(
+        error
+            .message
+            .contains("single-task, shared-bottom, omoe, mmoe, cgc, ple, cross-stitch, esmm")
+    );
 }

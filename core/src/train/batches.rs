@@ -35,7 +35,8 @@ impl DeviceSplit {
         let mut targets = Vec::with_capacity(rows * width);
         for row in 0..rows {
             for (task, spec) in tasks.iter().enumerate() {
-                targets.extend_from_slice(&split.targets[task][row * spec.dim..(row + 1) * spec.dim]);
+                targets
+                    .extend_from_slice(&split.targets[task][row * spec.dim..(row + 1) * spec.dim]);
             }
         }
         let has_mask: Vec<bool> = split.masks.iter().map(Option::is_some).collect();
@@ -90,13 +91,19 @@ impl DeviceSplit {
 
     /// Every row, in order.
     pub fn all(&self) -> Batch {
-        self.assemble(self.features.clone(), self.targets.clone(), self.masks.clone())
+        self.assemble(
+            self.features.clone(),
+            self.targets.clone(),
+            self.masks.clone(),
+        )
     }
 
     fn assemble(&self, x: Tensor<2>, targets: Tensor<2>, masks: Option<Tensor<2>>) -> Batch {
         let targets = (0..self.dims.len())
             .map(|task| TaskTargets {
-                labels: targets.clone().narrow(1, self.offsets[task], self.dims[task]),
+                labels: targets
+                    .clone()
+                    .narrow(1, self.offsets[task], self.dims[task]),
                 mask: match (&masks, self.has_mask[task]) {
                     (Some(masks), true) => Some(masks.clone().narrow(1, task, 1)),
                     _ => None,
@@ -151,7 +158,10 @@ mod tests {
         let mut order = BatchOrder::new(10, 1);
         let (first, end1) = order.next(4);
         let (second, end2) = order.next(4);
-        assert!(!end1 && end2, "10 rows, batch 4: the second batch ends the epoch");
+        assert!(
+            !end1 && end2,
+            "10 rows, batch 4: the second batch ends the epoch"
+        );
         let mut seen: Vec<usize> = first.iter().chain(&second).copied().collect();
         seen.sort_unstable();
         seen.dedup();

@@ -74,23 +74,19 @@ impl Evaluation {
     }
 
     /// Takes this evaluation's values from the transaction's results.
-    pub fn read(
-        self,
-        next: &mut impl FnMut() -> Result<Vec<f32>, RunError>,
-    ) -> Result<Readout, RunError> {
-        let widen = |values: Vec<f32>| values.into_iter().map(f64::from).collect::<Vec<f64>>();
-        let losses = widen(next()?);
+    pub fn read(self, reads: &mut Reads) -> Result<Readout, RunError> {
+        let losses = reads.next_f64()?;
         let predictions = self
             .predictions
             .iter()
-            .map(|_| next())
+            .map(|_| reads.next())
             .collect::<Result<_, _>>()?;
         let mut gates = Vec::new();
         for (name, _, _) in self.gates {
             gates.push(GateReadout {
                 name,
-                mean: widen(next()?),
-                std: widen(next()?),
+                mean: reads.next_f64()?,
+                std: reads.next_f64()?,
             });
         }
         Ok(Readout {
@@ -101,24 +97,64 @@ impl Evaluation {
     }
 }
 
+/// The results of one batched read, taken in registration order.
+pub(crate) struct Reads(std::vec::IntoIter<TensorData>);
+
+impl Reads {
+    /// Executes `transaction` asynchronously (the only way to read in a browser).
+    pub async fn execute(transaction: Transaction) -> Result<Self, RunError> {
+        let data = transaction
+            .execute_async()
+            .await
+            .map_err(|error| RunError::Device(format!("{error:?}")))?;
+        Ok(Self(data.into_iter()))
+    }
+
+    /// The next tensor's values.
+    pub fn next(&mut self) -> Result<Vec<f32>, RunError> {
+        self.0
+            .next()
+            .ok_or_else(|| RunError::Device("fewer results than tensors registered".into()))?
+            .try_to_vec::<f32>()
+            .map_err(|error| RunError::Device(format!("{error:?}")))
+    }
+
+    /// The next tensor's values, widened.
+    pub fn next_f64(&mut self) -> Result<Vec<f64>, RunError> {
+        Ok(self.next()?.into_iter().map(f64::from).collect())
+    }
+}
+
 /// Metrics of every task from the predictions read back.
-pub(crate) fn evaluate_tasks(tasks: &[TaskSpec], split: &Split, readout: &Readout) -> Vec<TaskEvaluation> {
+pub(crate) fn evaluate_tasks(
+    tasks: &[TaskSpec],
+    split: &Split,
+    readout: &Readout,
+) -> Vec<TaskEvaluation> {
     tasks
         .iter()
         .enumerate()
         .map(|(task, spec)| {
             let predictions = &readout.predictions[task];
             let labels = &split.targets[task];
-            let (predictions_seen, labels_seen) = observed(predictions, labels, split.masks[task].as_deref(), spec.dim);
+            let (predictions_seen, labels_seen) =
+                observed(predictions, labels, split.masks[task].as_deref(), spec.dim);
             let mut extra = BTreeMap::new();
             let (metric, value, better) = match spec.kind {
                 TaskKind::Binary => {
-                    extra.insert("logloss".to_string(), log_loss(&predictions_seen, &labels_seen));
+                    extra.insert(
+                        "logloss".to_string(),
+                        log_loss(&predictions_seen, &labels_seen),
+                    );
                     ("auc", auc(&predictions_seen, &labels_seen), Better::Higher)
                 }
                 TaskKind::Regression => {
                     extra.insert("r2".to_string(), r_squared(&predictions_seen, &labels_seen));
-                    ("mse", Some(mse(&predictions_seen, &labels_seen)), Better::Lower)
+                    (
+                        "mse",
+                        Some(mse(&predictions_seen, &labels_seen)),
+                        Better::Lower,
+                    )
                 }
             };
             if let (Some(truth), true) = (&split.funnel, split.masks[task].is_some() && task > 0) {
@@ -155,7 +191,12 @@ pub(crate) fn evaluate_tasks(tasks: &[TaskSpec], split: &Split, readout: &Readou
 }
 
 /// The predictions and labels of observed rows only (all rows without a mask).
-fn observed(predictions: &[f32], labels: &[f32], mask: Option<&[f32]>, dim: usize) -> (Vec<f32>, Vec<f32>) {
+fn observed(
+    predictions: &[f32],
+    labels: &[f32],
+    mask: Option<&[f32]>,
+    dim: usize,
+) -> (Vec<f32>, Vec<f32>) {
     match mask {
         None => (predictions.to_vec(), labels.to_vec()),
         Some(mask) => {

@@ -165,7 +165,11 @@ pub(crate) fn scatter_shared(
 }
 
 /// Moves the shared parameters' gradients from `from` into `into`.
-pub(crate) fn merge_shared(model: &MultiTaskModel, from: &mut GradientsParams, into: &mut GradientsParams) {
+pub(crate) fn merge_shared(
+    model: &MultiTaskModel,
+    from: &mut GradientsParams,
+    into: &mut GradientsParams,
+) {
     struct Merge<'a> {
         from: &'a mut GradientsParams,
         into: &'a mut GradientsParams,

@@ -6,6 +6,8 @@ mod evaluation;
 mod gradients;
 mod report;
 mod run;
+mod step;
+mod tower_lr;
 mod trainer;
 
 pub use config::{OptimizerConfig, RunConfig, TrainConfig};

@@ -46,12 +46,14 @@ pub async fn run(
     config.validate()?;
     let data = Arc::new(config.dataset.generate(config.seed)?);
     let started = clock();
-    let (history, final_report) = train(config, Arc::clone(&data), device, Phase::Model, progress).await?;
+    let (history, final_report) =
+        train(config, Arc::clone(&data), device, Phase::Model, progress).await?;
     let train_seconds = clock() - started;
     let mut notes = Vec::new();
     let comparison = if config.baselines {
         let baseline_config = baseline_of(config);
-        let (_, baselines) = train(&baseline_config, data, device, Phase::Baselines, progress).await?;
+        let (_, baselines) =
+            train(&baseline_config, data, device, Phase::Baselines, progress).await?;
         notes.push(
             "delta_m: mean relative improvement (%) of the test metrics over the single-task \
              baselines, sign-corrected so that higher is better; mtl_gain per task: positive \

@@ -51,7 +51,10 @@ fn config(dataset: DatasetConfig, arch: ArchConfig, steps: usize) -> RunConfig {
     }
 }
 
-fn train_with(config: &RunConfig, method: Option<Box<dyn Weighting>>) -> (Vec<HistoryEntry>, Trainer) {
+fn train_with(
+    config: &RunConfig,
+    method: Option<Box<dyn Weighting>>,
+) -> (Vec<HistoryEntry>, Trainer) {
     let data = Arc::new(config.dataset.generate(config.seed).unwrap());
     let device = Device::flex();
     let mut trainer = match method {
@@ -79,7 +82,11 @@ fn every_dataset_and_architecture_trains_with_falling_loss() {
             let config = config(dataset.clone(), arch.clone(), 50);
             if let Err(error) = config.validate() {
                 // The only combinations the registry refuses: ESMM off a funnel.
-                assert_eq!((arch.id(), error.field.as_str()), ("esmm", "arch"), "{error}");
+                assert_eq!(
+                    (arch.id(), error.field.as_str()),
+                    ("esmm", "arch"),
+                    "{error}"
+                );
                 assert_ne!(dataset.id(), "funnel");
                 continue;
             }
@@ -122,7 +129,13 @@ fn fixed_weights_scale_the_gradient() {
     faster.train.learning_rate = 0.02;
     let (a, _) = train_with(&doubled, None);
     let (b, _) = train_with(&faster, None);
-    for (x, y) in a.last().unwrap().train_loss.iter().zip(&b.last().unwrap().train_loss) {
+    for (x, y) in a
+        .last()
+        .unwrap()
+        .train_loss
+        .iter()
+        .zip(&b.last().unwrap().train_loss)
+    {
         assert!((x - y).abs() < 1e-4 * y.abs().max(1.0), "{x} vs {y}");
     }
     assert_eq!(a.last().unwrap().weights, vec![2.0, 2.0]);
@@ -147,7 +160,10 @@ impl Weighting for EqualViaJacobian {
         Needs::SharedGradients
     }
     fn update(&mut self, signals: &StepSignals) -> Update {
-        let jacobian = signals.shared_gradients.clone().expect("asked for the Jacobian");
+        let jacobian = signals
+            .shared_gradients
+            .clone()
+            .expect("asked for the Jacobian");
         Update::SharedDirection {
             direction: jacobian.sum_dim(0).flatten(0, 1),
             weights: Tensor::ones(signals.losses.dims(), &signals.device),
@@ -159,16 +175,32 @@ impl Weighting for EqualViaJacobian {
 fn every_gradient_path_gives_the_same_step() {
     for (dataset, arch) in [
         (small_datasets()[0].clone(), ArchConfig::default()),
-        (small_datasets()[0].clone(), ArchConfig::Ple(Default::default())),
-        (small_datasets()[1].clone(), ArchConfig::Esmm(Default::default())),
+        (
+            small_datasets()[0].clone(),
+            ArchConfig::Ple(Default::default()),
+        ),
+        (
+            small_datasets()[1].clone(),
+            ArchConfig::Esmm(Default::default()),
+        ),
     ] {
         let config = config(dataset, arch.clone(), 10);
         let (plain, _) = train_with(&config, None);
         let (via_z, _) = train_with(&config, Some(Box::new(EqualViaRepresentation)));
         let (via_j, _) = train_with(&config, Some(Box::new(EqualViaJacobian)));
         for other in [&via_z, &via_j] {
-            for (x, y) in plain.last().unwrap().train_loss.iter().zip(&other.last().unwrap().train_loss) {
-                assert!((x - y).abs() < 1e-4 * x.abs().max(1.0), "{}: {x} vs {y}", arch.id());
+            for (x, y) in plain
+                .last()
+                .unwrap()
+                .train_loss
+                .iter()
+                .zip(&other.last().unwrap().train_loss)
+            {
+                assert!(
+                    (x - y).abs() < 1e-4 * x.abs().max(1.0),
+                    "{}: {x} vs {y}",
+                    arch.id()
+                );
             }
         }
     }
@@ -177,12 +209,17 @@ fn every_gradient_path_gives_the_same_step() {
 /// Each Jacobian row equals the gradient of that task's loss alone, computed directly.
 #[test]
 fn jacobian_rows_are_per_task_gradients() {
-    let config = config(small_datasets()[0].clone(), ArchConfig::Cgc(crate::model::PleConfig::cgc()), 1);
+    let config = config(
+        small_datasets()[0].clone(),
+        ArchConfig::Cgc(crate::model::PleConfig::cgc()),
+        1,
+    );
     let data = Arc::new(config.dataset.generate(1).unwrap());
     let device = Device::flex().autodiff();
     let trainer = Trainer::new(&config, Arc::clone(&data), &Device::flex()).unwrap();
     let model = trainer.model();
-    let split = super::batches::DeviceSplit::upload(&data.train, &data.tasks, data.input_dim, &device);
+    let split =
+        super::batches::DeviceSplit::upload(&data.train, &data.tasks, data.input_dim, &device);
     let batch = split.batch(&(0..64).collect::<Vec<_>>());
     let per_task = representation_gradients(model, &data.tasks, &batch);
     let jacobian = shared_jacobian(model, &batch, &per_task.per_task);
@@ -193,7 +230,10 @@ fn jacobian_rows_are_per_task_gradients() {
         let row = jacobian.clone().narrow(0, task, 1).flatten::<1>(0, 1);
         let diff: f32 = (row - direct.clone()).abs().max().into_scalar();
         let scale: f32 = direct.abs().max().into_scalar();
-        assert!(diff <= 1e-5 * scale.max(1.0), "task {task}: {diff} (scale {scale})");
+        assert!(
+            diff <= 1e-5 * scale.max(1.0),
+            "task {task}: {diff} (scale {scale})"
+        );
     }
 }
 
@@ -202,7 +242,16 @@ fn a_zero_tower_learning_rate_freezes_that_tower() {
     let mut config = config(small_datasets()[0].clone(), ArchConfig::default(), 5);
     config.train.tower_lr = vec![1.0, 0.0];
     let (_, trainer) = train_with(&config, None);
-    let (_, fresh) = train_with(&RunConfig { train: TrainConfig { steps: 1, ..config.train.clone() }, ..config.clone() }, None);
+    let (_, fresh) = train_with(
+        &RunConfig {
+            train: TrainConfig {
+                steps: 1,
+                ..config.train.clone()
+            },
+            ..config.clone()
+        },
+        None,
+    );
     let towers = |t: &Trainer| -> Vec<f32> {
         let mut values = Vec::new();
         let mut collect = Collect(&mut values);
@@ -245,15 +294,27 @@ fn reports_hold_gates_cosines_and_metrics() {
 
 #[test]
 fn single_task_networks_have_orthogonal_gradients() {
-    let config = config(small_datasets()[0].clone(), ArchConfig::SingleTask(Default::default()), 10);
+    let config = config(
+        small_datasets()[0].clone(),
+        ArchConfig::SingleTask(Default::default()),
+        10,
+    );
     let (history, _) = train_with(&config, None);
     let cosine = &history.last().unwrap().gradient_cosine;
-    assert!(cosine[0][1].abs() < 1e-6, "independent networks share no gradient: {}", cosine[0][1]);
+    assert!(
+        cosine[0][1].abs() < 1e-6,
+        "independent networks share no gradient: {}",
+        cosine[0][1]
+    );
 }
 
 #[test]
 fn funnel_reports_entire_space_conversion_metrics() {
-    let config = config(small_datasets()[1].clone(), ArchConfig::Esmm(Default::default()), 20);
+    let config = config(
+        small_datasets()[1].clone(),
+        ArchConfig::Esmm(Default::default()),
+        20,
+    );
     let (history, _) = train_with(&config, None);
     let conversion = &history.last().unwrap().validation[1];
     assert_eq!(conversion.metric, "auc");
@@ -263,7 +324,11 @@ fn funnel_reports_entire_space_conversion_metrics() {
 
 #[test]
 fn a_diverging_run_is_reported_not_hidden() {
-    let mut config = config(small_datasets()[2].clone(), ArchConfig::SharedBottom(Default::default()), 30);
+    let mut config = config(
+        small_datasets()[2].clone(),
+        ArchConfig::SharedBottom(Default::default()),
+        30,
+    );
     config.train.optimizer = OptimizerConfig::Sgd { momentum: 0.0 };
     config.train.learning_rate = 10.0;
     let data = Arc::new(config.dataset.generate(config.seed).unwrap());
@@ -286,16 +351,36 @@ fn baselines_give_gains_and_delta_m() {
     let mut config = config(small_datasets()[0].clone(), ArchConfig::default(), 30);
     config.baselines = true;
     let report = pollster::block_on(run(&config, &Device::flex(), &|| 0.0, &mut |_| {})).unwrap();
-    let comparison = report.comparison.as_ref().expect("baselines were asked for");
+    let comparison = report
+        .comparison
+        .as_ref()
+        .expect("baselines were asked for");
     assert_eq!(comparison.baselines.tasks.len(), 2);
     let expected = crate::metrics::delta_m(
-        &report.final_report.tasks.iter().map(|t| t.test_value.unwrap()).collect::<Vec<_>>(),
-        &comparison.baselines.tasks.iter().map(|t| t.test_value.unwrap()).collect::<Vec<_>>(),
+        &report
+            .final_report
+            .tasks
+            .iter()
+            .map(|t| t.test_value.unwrap())
+            .collect::<Vec<_>>(),
+        &comparison
+            .baselines
+            .tasks
+            .iter()
+            .map(|t| t.test_value.unwrap())
+            .collect::<Vec<_>>(),
         &[crate::metrics::Better::Lower; 2],
     );
     assert_eq!(comparison.delta_m, expected);
     let json = serde_json::to_value(&report).unwrap();
-    for key in ["config", "history", "final", "baselines", "delta_m", "mtl_gain"] {
+    for key in [
+        "config",
+        "history",
+        "final",
+        "baselines",
+        "delta_m",
+        "mtl_gain",
+    ] {
         assert!(json.get(key).is_some(), "run JSON lacks `{key}`");
     }
     let task = &json["final"]["tasks"][0];

@@ -5,23 +5,20 @@
 
 use super::batches::{BatchOrder, DeviceSplit};
 use super::config::{OptimizerConfig, RunConfig};
-use super::evaluation::{Evaluation, evaluate_tasks};
-use super::gradients::{
-    cosine_matrix, merge_shared, representation_gradients, scatter_shared, shared_jacobian,
-    task_losses, weighted_decoder_gradients,
-};
+use super::evaluation::{Evaluation, Reads, evaluate_tasks};
+use super::gradients::{cosine_matrix, representation_gradients, shared_jacobian};
 use super::report::{GateUtilisation, HistoryEntry};
+use super::step::{StepContext, StepOutcome, compute_step};
+use super::tower_lr::scale_tower_updates;
 use crate::data::{MultiTaskData, TaskSpec};
 use crate::error::{ConfigError, RunError};
 use crate::model::{ModelShape, MultiTaskModel};
 use crate::rng::Rng;
-use crate::weighting::{Needs, StepSignals, Update, Weighting};
-use burn::module::{ModuleMapper, ModuleVisitor, Param, ParamId};
+use crate::weighting::Weighting;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 use burn::tensor::Transaction;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Running sums on the device between two reads.
@@ -74,7 +71,11 @@ impl Trainer {
     ///
     /// # Errors
     /// An invalid config.
-    pub fn new(config: &RunConfig, data: Arc<MultiTaskData>, device: &Device) -> Result<Self, ConfigError> {
+    pub fn new(
+        config: &RunConfig,
+        data: Arc<MultiTaskData>,
+        device: &Device,
+    ) -> Result<Self, ConfigError> {
         let method = config.weighting.build(data.tasks.len())?;
         Self::with_method(config, data, device, method)
     }
@@ -100,11 +101,14 @@ impl Trainer {
             tasks: &data.tasks,
             dataset: config.dataset.id(),
         };
-        let model = config.arch.build(&shape, config.fm.as_ref(), &mut rng, &device)?;
+        let model = config
+            .arch
+            .build(&shape, config.fm.as_ref(), &mut rng, &device)?;
         let optimizer = match config.train.optimizer {
             OptimizerConfig::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
             OptimizerConfig::Sgd { momentum } => {
-                let momentum = (momentum > 0.0).then(|| MomentumConfig::new().with_momentum(momentum));
+                let momentum =
+                    (momentum > 0.0).then(|| MomentumConfig::new().with_momentum(momentum));
                 SgdConfig::new().with_momentum(momentum).init()
             }
         };
@@ -116,7 +120,8 @@ impl Trainer {
             .any(|&m| m != 1.0)
             .then(|| Tensor::from_data(TensorData::new(multipliers, [tasks]), &inner_device));
         let train = DeviceSplit::upload(&data.train, &data.tasks, data.input_dim, &device);
-        let validation = DeviceSplit::upload(&data.validation, &data.tasks, data.input_dim, &inner_device);
+        let validation =
+            DeviceSplit::upload(&data.validation, &data.tasks, data.input_dim, &inner_device);
         Ok(Self {
             config: config.clone(),
             order: BatchOrder::new(train.rows(), config.seed),
@@ -166,84 +171,42 @@ impl Trainer {
         let (indices, epoch_ended) = self.order.next(self.config.train.batch_size);
         let batch = self.train.batch(&indices);
         let tasks = self.data.tasks.clone();
-        let needs = self.method.needs();
-        let (losses, update, grads) = match needs {
-            Needs::Losses => {
-                let forward = self.model.forward(batch.x.clone());
-                let losses = Tensor::cat(task_losses(&forward.outputs, &tasks, &batch), 0);
-                let update = self.method.update(&self.signals(losses.clone().inner(), None, None));
-                let grads = match &update {
-                    Update::Weights(weights) => GradientsParams::from_grads(
-                        (losses.clone() * weights.clone()).sum().backward(),
-                        &self.model,
-                    ),
-                    Update::SharedDirection { direction, weights } => {
-                        let representation = self.model.encode(batch.x.clone()).representation;
-                        let (mut grads, _) = weighted_decoder_gradients(&self.model, &tasks, &batch, &representation, weights);
-                        scatter_shared(&self.model, direction.clone(), &mut grads);
-                        grads
-                    }
-                };
-                (losses.inner(), update, grads)
-            }
-            Needs::RepresentationGradients | Needs::SharedGradients => {
-                let per_task = representation_gradients(&self.model, &tasks, &batch);
-                let jacobian = (needs == Needs::SharedGradients)
-                    .then(|| shared_jacobian(&self.model, &batch, &per_task.per_task).inner());
-                let update = self.method.update(&self.signals(
-                    per_task.losses.clone(),
-                    Some(per_task.stacked()),
-                    jacobian,
-                ));
-                let (mut grads, representation_gradient) = weighted_decoder_gradients(
-                    &self.model,
-                    &tasks,
-                    &batch,
-                    &per_task.representation,
-                    update.weights(),
-                );
-                match &update {
-                    Update::Weights(_) => {
-                        let encoder = (per_task.representation.clone() * representation_gradient).sum().backward();
-                        let mut encoder = GradientsParams::from_grads(encoder, &self.model);
-                        merge_shared(&self.model, &mut encoder, &mut grads);
-                    }
-                    Update::SharedDirection { direction, .. } => {
-                        scatter_shared(&self.model, direction.clone(), &mut grads);
-                    }
-                }
-                (per_task.losses, update, grads)
-            }
+        let context = StepContext {
+            step: self.step,
+            device: self.inner_device.clone(),
         };
+        let StepOutcome {
+            losses,
+            update,
+            grads,
+        } = compute_step(&self.model, &tasks, &batch, self.method.as_mut(), context);
         self.apply(grads);
         let weights = update.weights().clone();
         self.report_window.add(losses.clone(), weights.clone());
         self.epoch_window.add(losses, weights);
         if epoch_ended {
-            let window = std::mem::replace(&mut self.epoch_window, Window::new(tasks.len(), &self.inner_device));
+            let window = std::mem::replace(
+                &mut self.epoch_window,
+                Window::new(tasks.len(), &self.inner_device),
+            );
             self.method.end_epoch(window.losses / window.steps as f64);
         }
         self.last_batch = Some(batch);
         self.step += 1;
     }
 
-    fn signals(&self, losses: Tensor<1>, representation: Option<Tensor<2>>, shared: Option<Tensor<2>>) -> StepSignals {
-        StepSignals {
-            step: self.step,
-            device: self.inner_device.clone(),
-            losses,
-            representation_gradients: representation,
-            shared_gradients: shared,
-        }
-    }
-
     /// Optimiser step, then tower learning-rate multipliers (a tower's update is scaled by its
     /// multiplier, which for Adam and SGD equals scaling its learning rate).
     fn apply(&mut self, grads: GradientsParams) {
         let learning_rate = self.config.train.learning_rate;
-        let towers_before = self.tower_multipliers.as_ref().map(|_| self.model.towers().clone());
+        let towers_before = self
+            .tower_multipliers
+            .as_ref()
+            .map(|_| self.model.towers().clone());
         // `step` takes the model by value; cloning a module only clones tensor handles.
-        self.model = self.optimizer.step(learning_rate, self.model.clone(), grads);
+        self.model = self
+            .optimizer
+            .step(learning_rate, self.model.clone(), grads);
         if let (Some(before), Some(multipliers)) = (towers_before, &self.tower_multipliers) {
             let after = self.model.towers().clone();
             let scaled = scale_tower_updates(before, after, multipliers.clone());
@@ -258,7 +221,10 @@ impl Trainer {
     /// A failed device read, or a non-finite training loss.
     pub async fn report(&mut self) -> Result<HistoryEntry, RunError> {
         let tasks = self.data.tasks.len();
-        let window = std::mem::replace(&mut self.report_window, Window::new(tasks, &self.inner_device));
+        let window = std::mem::replace(
+            &mut self.report_window,
+            Window::new(tasks, &self.inner_device),
+        );
         let count = window.steps.max(1) as f64;
         let cosine = self.last_batch.as_ref().map(|batch| {
             let per_task = representation_gradients(&self.model, &self.data.tasks, batch);
@@ -272,44 +238,28 @@ impl Trainer {
         if let Some(cosine) = cosine.clone() {
             transaction = transaction.register(cosine);
         }
-        let transaction = evaluation.register(transaction);
-        let mut data = transaction
-            .execute_async()
-            .await
-            .map_err(|error| RunError::Device(format!("{error:?}")))?
-            .into_iter();
-        let mut next = || -> Result<Vec<f32>, RunError> {
-            data.next()
-                .ok_or_else(|| RunError::Device("missing read".into()))?
-                .try_to_vec::<f32>()
-                .map_err(|error| RunError::Device(format!("{error:?}")))
-        };
-        let train_loss: Vec<f64> = next()?.into_iter().map(f64::from).collect();
+        let mut reads = Reads::execute(evaluation.register(transaction)).await?;
+        let train_loss = reads.next_f64()?;
         if let Some(task) = train_loss.iter().position(|l| !l.is_finite()) {
             return Err(RunError::Diverged {
                 step: self.step,
                 task: self.data.tasks[task].name.clone(),
             });
         }
-        let weights: Vec<f64> = next()?.into_iter().map(f64::from).collect();
+        let weights = reads.next_f64()?;
         let gradient_cosine = match cosine {
-            Some(_) => next()?
+            Some(_) => reads
+                .next()?
                 .chunks(tasks)
                 .map(|row| row.iter().map(|&c| f64::from(c)).collect())
                 .collect(),
             None => Vec::new(),
         };
-        let readout = evaluation.read(&mut next)?;
+        let readout = evaluation.read(&mut reads)?;
         let validation = evaluate_tasks(&self.data.tasks, &self.data.validation, &readout);
         let metrics: Vec<f64> = validation
             .iter()
-            .map(|task| {
-                task.extra
-                    .get("r2")
-                    .copied()
-                    .or(task.value)
-                    .unwrap_or(0.5)
-            })
+            .map(|task| task.extra.get("r2").copied().or(task.value).unwrap_or(0.5))
             .collect();
         self.method.observe_validation(&metrics);
         let gates = readout
@@ -342,50 +292,6 @@ impl Trainer {
     }
 }
 
-/// before + multiplier_k · (after − before) for every parameter of tower k.
-fn scale_tower_updates(
-    before: crate::model::layers::GroupedMlp,
-    after: crate::model::layers::GroupedMlp,
-    multipliers: Tensor<1>,
-) -> crate::model::layers::GroupedMlp {
-    struct Snapshot(HashMap<ParamId, Tensor<3>>);
-    impl ModuleVisitor for Snapshot {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            // Every tower parameter has the task as its first dimension.
-            let value = param.val();
-            let dims = value.dims();
-            let count: usize = dims.iter().product();
-            self.0
-                .insert(param.id, value.inner().reshape([dims[0], 1, count / dims[0]]));
-        }
-    }
-    struct Scale {
-        before: HashMap<ParamId, Tensor<3>>,
-        multipliers: Tensor<1>,
-    }
-    impl ModuleMapper for Scale {
-        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-            let Some(old) = self.before.remove(&param.id) else {
-                return param;
-            };
-            let tasks = self.multipliers.dims()[0];
-            let multipliers = self.multipliers.clone().reshape([tasks, 1, 1]);
-            param.map(|new| {
-                let dims = new.dims();
-                let flat = new.clone().inner().reshape(old.dims());
-                let scaled = old.clone() + (flat - old) * multipliers;
-                Tensor::<D>::from_inner(scaled.reshape(dims)).detach().require_grad()
-            })
-        }
-    }
-    let mut snapshot = Snapshot(HashMap::new());
-    before.visit(&mut snapshot);
-    after.map(&mut Scale {
-        before: snapshot.0,
-        multipliers,
-    })
-}
-
 impl Trainer {
     /// Evaluates the current model on the validation and test splits (one read).
     ///
@@ -393,23 +299,26 @@ impl Trainer {
     /// A failed device read.
     pub async fn final_report(&self) -> Result<super::report::FinalReport, RunError> {
         let model = self.model.valid();
-        let test = DeviceSplit::upload(&self.data.test, &self.data.tasks, self.data.input_dim, &self.inner_device);
+        let test = DeviceSplit::upload(
+            &self.data.test,
+            &self.data.tasks,
+            self.data.input_dim,
+            &self.inner_device,
+        );
         let on_validation = Evaluation::enqueue(&model, &self.validation, &self.data.tasks);
         let on_test = Evaluation::enqueue(&model, &test, &self.data.tasks);
         let transaction = on_test.register(on_validation.register(Transaction::default()));
-        let mut data = transaction
-            .execute_async()
-            .await
-            .map_err(|error| RunError::Device(format!("{error:?}")))?
-            .into_iter();
-        let mut next = || -> Result<Vec<f32>, RunError> {
-            data.next()
-                .ok_or_else(|| RunError::Device("missing read".into()))?
-                .try_to_vec::<f32>()
-                .map_err(|error| RunError::Device(format!("{error:?}")))
-        };
-        let validation = evaluate_tasks(&self.data.tasks, &self.data.validation, &on_validation.read(&mut next)?);
-        let test = evaluate_tasks(&self.data.tasks, &self.data.test, &on_test.read(&mut next)?);
+        let mut reads = Reads::execute(transaction).await?;
+        let validation = evaluate_tasks(
+            &self.data.tasks,
+            &self.data.validation,
+            &on_validation.read(&mut reads)?,
+        );
+        let test = evaluate_tasks(
+            &self.data.tasks,
+            &self.data.test,
+            &on_test.read(&mut reads)?,
+        );
         let tasks = self
             .data
             .tasks

@@ -27,7 +27,10 @@ impl FixedConfig {
             check_range("weights", weight, 0.0, 1e4)?;
         }
         if self.weights.iter().all(|&w| w == 0.0) {
-            return Err(ConfigError::new("weights", "all weights are 0; nothing would train"));
+            return Err(ConfigError::new(
+                "weights",
+                "all weights are 0; nothing would train",
+            ));
         }
         Ok(())
     }
@@ -83,6 +86,12 @@ mod tests {
         let negative = FixedConfig {
             weights: vec![1.0, -1.0],
         };
-        assert!(negative.validate(2).unwrap_err().message.contains("0 to 10000"));
+        assert!(
+            negative
+                .validate(2)
+                .unwrap_err()
+                .message
+                .contains("0 to 10000")
+        );
     }
 }
