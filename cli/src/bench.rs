@@ -80,12 +80,12 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
             let mut trainer =
                 Trainer::new(&config, Arc::clone(&data), &device).map_err(|e| e.to_string())?;
             for _ in 0..args.warmup {
-                trainer.step();
+                pollster::block_on(trainer.step()).map_err(|e| e.to_string())?;
             }
             pollster::block_on(trainer.report()).map_err(|e| e.to_string())?;
             let start = Instant::now();
             for _ in 0..args.steps {
-                trainer.step();
+                pollster::block_on(trainer.step()).map_err(|e| e.to_string())?;
             }
             pollster::block_on(trainer.report()).map_err(|e| e.to_string())?;
             let seconds = start.elapsed().as_secs_f64();

@@ -17,7 +17,7 @@ fn train(config: &RunConfig, device: &Device) -> Vec<HistoryEntry> {
     let mut trainer = Trainer::new(config, data, device).unwrap();
     let mut history = Vec::new();
     while !trainer.is_done() {
-        trainer.step();
+        pollster::block_on(trainer.step()).unwrap();
         if trainer.is_report_due() {
             history.push(pollster::block_on(trainer.report()).unwrap());
         }

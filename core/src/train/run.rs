@@ -100,7 +100,7 @@ async fn train(
     let mut history = Vec::new();
     let steps = config.train.steps;
     while !trainer.is_done() {
-        trainer.step();
+        trainer.step().await?;
         let report = if trainer.is_report_due() {
             history.push(trainer.report().await?);
             history.last()

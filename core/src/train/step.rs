@@ -1,15 +1,18 @@
 //! The gradients of one training step, computed along the path the method's [`Needs`] ask for.
 
 use super::batches::Batch;
+use super::evaluation::Reads;
 use super::gradients::{
     merge_shared, representation_gradients, scatter_shared, shared_jacobian, task_losses,
     weighted_decoder_gradients,
 };
 use crate::data::TaskSpec;
+use crate::error::RunError;
 use crate::model::MultiTaskModel;
-use crate::weighting::{Needs, StepSignals, Update, Weighting};
+use crate::weighting::{HostSignals, Needs, StepSignals, Update, Weighting};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
+use burn::tensor::Transaction;
 
 /// Where a step happens.
 pub(crate) struct StepContext {
@@ -29,61 +32,101 @@ pub(crate) struct StepOutcome {
     pub grads: GradientsParams,
 }
 
-/// Computes the signals `method` needs, asks it for an update, and returns the gradients.
-pub(crate) fn compute_step(
-    model: &MultiTaskModel,
-    tasks: &[TaskSpec],
-    batch: &Batch,
-    method: &mut dyn Weighting,
-    context: StepContext,
-) -> StepOutcome {
-    let needs = method.needs();
-    let signals = |losses, representation_gradients, shared_gradients| StepSignals {
+/// Builds the signals; reads their small parts back when the method asks for it.
+async fn signals(
+    method: &dyn Weighting,
+    context: &StepContext,
+    losses: Tensor<1>,
+    representation_gradients: Option<Tensor<2>>,
+    shared_gradients: Option<Tensor<2>>,
+) -> Result<StepSignals, RunError> {
+    let gram = |rows: &Tensor<2>| rows.clone().matmul(rows.clone().transpose());
+    let host = if method.reads_host() {
+        let mut transaction = Transaction::default().register(losses.clone());
+        for rows in representation_gradients.iter().chain(&shared_gradients) {
+            transaction = transaction.register(gram(rows));
+        }
+        let mut reads = Reads::execute(transaction).await?;
+        Some(HostSignals {
+            losses: reads.next_f64()?,
+            representation_gram: representation_gradients
+                .as_ref()
+                .map(|_| reads.next_f64())
+                .transpose()?,
+            shared_gram: shared_gradients
+                .as_ref()
+                .map(|_| reads.next_f64())
+                .transpose()?,
+        })
+    } else {
+        None
+    };
+    Ok(StepSignals {
         step: context.step,
         device: context.device.clone(),
         losses,
         representation_gradients,
         shared_gradients,
-    };
+        host,
+    })
+}
+
+/// Computes the signals `method` needs, asks it for an update, and returns the gradients.
+///
+/// # Errors
+/// A failed read, for a method that reads host values.
+pub(crate) async fn compute_step(
+    model: &MultiTaskModel,
+    tasks: &[TaskSpec],
+    batch: &Batch,
+    method: &mut dyn Weighting,
+    context: StepContext,
+) -> Result<StepOutcome, RunError> {
+    let needs = method.needs();
     if needs == Needs::Losses {
         // The cheap path: one forward, one backward of Σ w_k·L_k.
         let forward = model.forward(batch.x.clone());
         let losses = Tensor::cat(task_losses(&forward.outputs, tasks, batch), 0);
-        let update = method.update(&signals(losses.clone().inner(), None, None));
+        let signals = signals(method, &context, losses.clone().inner(), None, None).await?;
+        let update = method.update(&signals);
         if let Update::Weights(weights) = &update {
             let grads = GradientsParams::from_grads(
                 (losses.clone() * weights.clone()).sum().backward(),
                 model,
             );
-            return StepOutcome {
+            return Ok(StepOutcome {
                 losses: losses.inner(),
                 update,
                 grads,
-            };
+            });
         }
         // A shared direction: fall through to the general path with the update decided.
         let representation = model.encode(batch.x.clone()).representation;
         let grads = gradients_for(model, tasks, batch, representation, &update);
-        return StepOutcome {
+        return Ok(StepOutcome {
             losses: losses.inner(),
             update,
             grads,
-        };
+        });
     }
     let per_task = representation_gradients(model, tasks, batch);
     let jacobian = (needs == Needs::SharedGradients)
         .then(|| shared_jacobian(model, batch, &per_task.per_task).inner());
-    let update = method.update(&signals(
+    let signals = signals(
+        method,
+        &context,
         per_task.losses.clone(),
         Some(per_task.stacked()),
         jacobian,
-    ));
+    )
+    .await?;
+    let update = method.update(&signals);
     let grads = gradients_for(model, tasks, batch, per_task.representation, &update);
-    StepOutcome {
+    Ok(StepOutcome {
         losses: per_task.losses,
         update,
         grads,
-    }
+    })
 }
 
 /// Task parameters on Σ w_k·∇L_k (one decoder pass on a detached copy of `representation`);

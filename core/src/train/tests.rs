@@ -63,7 +63,7 @@ fn train_with(
     };
     let mut history = Vec::new();
     while !trainer.is_done() {
-        trainer.step();
+        pollster::block_on(trainer.step()).unwrap();
         if trainer.is_report_due() {
             history.push(pollster::block_on(trainer.report()).unwrap());
         }
@@ -335,7 +335,7 @@ fn a_diverging_run_is_reported_not_hidden() {
     let mut trainer = Trainer::new(&config, data, &Device::flex()).unwrap();
     let mut outcome = Ok(());
     while !trainer.is_done() && outcome.is_ok() {
-        trainer.step();
+        pollster::block_on(trainer.step()).unwrap();
         if trainer.is_report_due() {
             outcome = pollster::block_on(trainer.report()).map(|_| ());
         }
@@ -387,4 +387,58 @@ fn baselines_give_gains_and_delta_m() {
     for key in ["name", "val_loss", "metric", "value"] {
         assert!(task.get(key).is_some(), "final task lacks `{key}`");
     }
+}
+
+/// A method that reads host values: they must match the device signals they summarise.
+struct CheckHostSignals {
+    checked: std::rc::Rc<std::cell::Cell<usize>>,
+}
+impl Weighting for CheckHostSignals {
+    fn needs(&self) -> Needs {
+        Needs::SharedGradients
+    }
+    fn reads_host(&self) -> bool {
+        true
+    }
+    fn update(&mut self, signals: &StepSignals) -> Update {
+        let host = signals.host.as_ref().expect("host values were asked for");
+        let losses: Vec<f32> = signals.losses.clone().into_data().try_to_vec().unwrap();
+        let expected_losses: Vec<f64> = losses.iter().map(|&l| f64::from(l)).collect();
+        assert_eq!(host.losses, expected_losses);
+        for (gram, rows) in [
+            (&host.shared_gram, &signals.shared_gradients),
+            (&host.representation_gram, &signals.representation_gradients),
+        ] {
+            let rows = rows.clone().unwrap();
+            let tasks = rows.dims()[0];
+            let values: Vec<f32> = rows.into_data().try_to_vec().unwrap();
+            let width = values.len() / tasks;
+            let gram = gram.as_ref().expect("gram read back");
+            for i in 0..tasks {
+                for j in 0..tasks {
+                    let dot: f64 = (0..width)
+                        .map(|p| {
+                            f64::from(values[i * width + p]) * f64::from(values[j * width + p])
+                        })
+                        .sum();
+                    assert!((gram[i * tasks + j] - dot).abs() <= 1e-4 * dot.abs().max(1e-6));
+                }
+            }
+        }
+        self.checked.set(self.checked.get() + 1);
+        Update::Weights(Tensor::ones(signals.losses.dims(), &signals.device))
+    }
+}
+
+#[test]
+fn host_signals_summarise_the_device_signals() {
+    let checked = std::rc::Rc::new(std::cell::Cell::new(0));
+    let config = config(small_datasets()[0].clone(), ArchConfig::default(), 3);
+    train_with(
+        &config,
+        Some(Box::new(CheckHostSignals {
+            checked: checked.clone(),
+        })),
+    );
+    assert_eq!(checked.get(), 3);
 }

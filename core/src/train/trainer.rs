@@ -166,8 +166,12 @@ impl Trainer {
         &self.model
     }
 
-    /// One optimisation step. Enqueues device work only: nothing is read back.
-    pub fn step(&mut self) {
+    /// One optimisation step. Enqueues device work only; nothing is read back unless the
+    /// method asks for host values ([`Weighting::reads_host`]), and then asynchronously.
+    ///
+    /// # Errors
+    /// A failed device read.
+    pub async fn step(&mut self) -> Result<(), RunError> {
         let (indices, epoch_ended) = self.order.next(self.config.train.batch_size);
         let batch = self.train.batch(&indices);
         let tasks = self.data.tasks.clone();
@@ -179,7 +183,7 @@ impl Trainer {
             losses,
             update,
             grads,
-        } = compute_step(&self.model, &tasks, &batch, self.method.as_mut(), context);
+        } = compute_step(&self.model, &tasks, &batch, self.method.as_mut(), context).await?;
         self.apply(grads);
         let weights = update.weights().clone();
         self.report_window.add(losses.clone(), weights.clone());
@@ -193,6 +197,7 @@ impl Trainer {
         }
         self.last_batch = Some(batch);
         self.step += 1;
+        Ok(())
     }
 
     /// Optimiser step, then tower learning-rate multipliers (a tower's update is scaled by its

@@ -51,6 +51,22 @@ pub struct StepSignals {
     /// With [`Needs::SharedGradients`]: row k = dL_k/dθ over the shared parameters,
     /// `[tasks, parameters]`.
     pub shared_gradients: Option<Tensor<2>>,
+    /// Host copies of the small signals, when [`Weighting::reads_host`] says so.
+    pub host: Option<HostSignals>,
+}
+
+/// Small signals read back to the host before [`Weighting::update`], for methods whose decision
+/// needs branching or an iterative solver over a `tasks × tasks` matrix (MGDA, Nash-MTL, ...).
+/// Costs one batched device→host read per step; in the browser that read is awaited.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostSignals {
+    /// Per-task batch losses.
+    pub losses: Vec<f64>,
+    /// Row-major `tasks × tasks` Gram matrix of the representation gradients,
+    /// G_ij = ⟨dL_i/dz, dL_j/dz⟩ (with [`Needs::RepresentationGradients`] or more).
+    pub representation_gram: Option<Vec<f64>>,
+    /// Row-major Gram matrix of the shared-parameter gradients (with [`Needs::SharedGradients`]).
+    pub shared_gram: Option<Vec<f64>>,
 }
 
 /// What a method answers.
@@ -84,6 +100,12 @@ pub trait Weighting {
     /// What the trainer must compute each step (default: the losses only).
     fn needs(&self) -> Needs {
         Needs::Losses
+    }
+
+    /// Whether [`StepSignals::host`] must be filled (default: no, so a step never waits for
+    /// the device).
+    fn reads_host(&self) -> bool {
+        false
     }
 
     /// Decides the step from the signals.
@@ -174,6 +196,7 @@ pub(crate) mod test_support {
             device,
             representation_gradients: None,
             shared_gradients: None,
+            host: None,
         }
     }
 
