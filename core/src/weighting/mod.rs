@@ -14,6 +14,8 @@
 //! All signals are tensors on the device without autodiff; a method that answers with tensors
 //! computed from them never forces a read back to the host.
 
+pub mod aggregate;
+
 mod equal;
 mod fixed;
 
