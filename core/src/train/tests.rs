@@ -442,3 +442,46 @@ fn host_signals_summarise_the_device_signals() {
     );
     assert_eq!(checked.get(), 3);
 }
+
+#[test]
+fn every_architecture_trains_with_every_method() {
+    for weighting in WeightingConfig::all() {
+        for arch in ArchConfig::all() {
+            let dataset = match arch {
+                ArchConfig::Esmm(_) => small_datasets()[1].clone(),
+                _ => small_datasets()[0].clone(),
+            };
+            let mut config = config(dataset, arch.clone(), 40);
+            config.weighting = weighting.clone();
+            let (history, _) = train_with(&config, None);
+            let (first, last) = (&history[0], history.last().unwrap());
+            assert!(last.train_loss.iter().all(|l| l.is_finite()));
+            assert!(last.weights.iter().all(|w| w.is_finite()));
+            assert!(
+                total(last) < total(first),
+                "{} with {}: loss {} → {}",
+                arch.id(),
+                weighting.id(),
+                total(first),
+                total(last)
+            );
+        }
+    }
+}
+
+#[test]
+fn uncertainty_learns_a_larger_variance_for_the_noisier_task() {
+    let dataset = DatasetConfig::Correlated(CorrelatedConfig {
+        samples: SMALL,
+        correlation: 1.0,
+        noise_std: vec![0.1, 1.0],
+        ..Default::default()
+    });
+    let mut config = config(dataset, ArchConfig::SharedBottom(Default::default()), 400);
+    config.weighting = WeightingConfig::Uncertainty;
+    config.train.eval_every = 50;
+    let (history, _) = train_with(&config, None);
+    let weights = &history.last().unwrap().weights;
+    // w_k = ½·exp(−s_k) = 1/(2σ_k²): the noisier task has the larger σ, the smaller weight.
+    assert!(weights[1] < weights[0], "{weights:?}");
+}

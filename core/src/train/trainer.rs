@@ -76,7 +76,11 @@ impl Trainer {
         data: Arc<MultiTaskData>,
         device: &Device,
     ) -> Result<Self, ConfigError> {
-        let method = config.weighting.build(data.tasks.len())?;
+        let method = config.weighting.build(&crate::weighting::MethodContext {
+            tasks: data.tasks.clone(),
+            seed: config.seed,
+            learning_rate: config.train.learning_rate,
+        })?;
         Self::with_method(config, data, device, method)
     }
 

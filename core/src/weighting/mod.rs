@@ -16,16 +16,56 @@
 
 pub mod aggregate;
 
+mod adam;
+mod dtp;
+mod dwa;
 mod equal;
+mod famo;
 mod fixed;
+mod gls;
+mod gradnorm;
+mod rlw;
+mod stch;
+mod uncertainty;
 
+pub use dtp::{Dtp, DtpConfig};
+pub use dwa::{Dwa, DwaConfig};
 pub use equal::Equal;
+pub use famo::{Famo, FamoConfig};
 pub use fixed::{Fixed, FixedConfig};
+pub use gls::Gls;
+pub use gradnorm::{GradNorm, GradNormConfig};
+pub use rlw::Rlw;
+pub use stch::{Stch, StchConfig};
+pub use uncertainty::Uncertainty;
 
-use crate::data::unknown_id;
+use crate::data::{TaskKind, TaskSpec, unknown_id};
 use crate::error::ConfigError;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
+
+/// What a method may know about the run when it is built.
+#[derive(Debug, Clone)]
+pub struct MethodContext {
+    /// The tasks, in order.
+    pub tasks: Vec<TaskSpec>,
+    /// The run's seed (methods that draw random numbers fork their own stream from it).
+    pub seed: u64,
+    /// The model's learning rate (methods with learned weights use it by default).
+    pub learning_rate: f64,
+}
+
+impl MethodContext {
+    /// Number of tasks.
+    pub fn task_count(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether task `k` is a regression task.
+    pub fn is_regression(&self, k: usize) -> bool {
+        self.tasks[k].kind == TaskKind::Regression
+    }
+}
 
 /// What a method needs computed before it can weigh a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +170,23 @@ pub enum WeightingConfig {
     Equal,
     /// Given weights.
     Fixed(FixedConfig),
+    /// Learned homoscedastic uncertainty (Kendall et al., CVPR 2018).
+    Uncertainty,
+    /// Dynamic task prioritisation (Guo et al., ECCV 2018).
+    Dtp(DtpConfig),
+    /// GradNorm (Chen et al., ICML 2018).
+    #[serde(rename = "gradnorm")]
+    GradNorm(GradNormConfig),
+    /// Dynamic weight average (Liu et al., CVPR 2019).
+    Dwa(DwaConfig),
+    /// Random loss weighting (Lin et al., TMLR 2022).
+    Rlw,
+    /// Geometric loss strategy (Chennupati et al., CVPR-W 2019).
+    Gls,
+    /// Smooth Tchebycheff scalarisation (Lin et al., ICML 2024).
+    Stch(StchConfig),
+    /// Fast adaptive multitask optimisation (Liu et al., NeurIPS 2023).
+    Famo(FamoConfig),
 }
 
 impl WeightingConfig {
@@ -138,6 +195,14 @@ impl WeightingConfig {
         vec![
             WeightingConfig::Equal,
             WeightingConfig::Fixed(FixedConfig::default()),
+            WeightingConfig::Uncertainty,
+            WeightingConfig::Dtp(DtpConfig::default()),
+            WeightingConfig::GradNorm(GradNormConfig::default()),
+            WeightingConfig::Dwa(DwaConfig::default()),
+            WeightingConfig::Rlw,
+            WeightingConfig::Gls,
+            WeightingConfig::Stch(StchConfig::default()),
+            WeightingConfig::Famo(FamoConfig::default()),
         ]
     }
 
@@ -146,6 +211,14 @@ impl WeightingConfig {
         match self {
             WeightingConfig::Equal => "equal",
             WeightingConfig::Fixed(_) => "fixed",
+            WeightingConfig::Uncertainty => "uncertainty",
+            WeightingConfig::Dtp(_) => "dtp",
+            WeightingConfig::GradNorm(_) => "gradnorm",
+            WeightingConfig::Dwa(_) => "dwa",
+            WeightingConfig::Rlw => "rlw",
+            WeightingConfig::Gls => "gls",
+            WeightingConfig::Stch(_) => "stch",
+            WeightingConfig::Famo(_) => "famo",
         }
     }
 
@@ -166,21 +239,38 @@ impl WeightingConfig {
     /// The offending field (prefixed with `weighting.`) and its allowed range.
     pub fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
         match self {
-            WeightingConfig::Equal => Ok(()),
+            WeightingConfig::Equal
+            | WeightingConfig::Uncertainty
+            | WeightingConfig::Rlw
+            | WeightingConfig::Gls => Ok(()),
             WeightingConfig::Fixed(config) => config.validate(tasks),
+            WeightingConfig::Dtp(config) => config.validate(),
+            WeightingConfig::GradNorm(config) => config.validate(),
+            WeightingConfig::Dwa(config) => config.validate(),
+            WeightingConfig::Stch(config) => config.validate(),
+            WeightingConfig::Famo(config) => config.validate(),
         }
         .map_err(|error| error.within("weighting"))
     }
 
-    /// Builds the method for `tasks` tasks.
+    /// Builds the method for the run described by `context`.
     ///
     /// # Errors
     /// As [`WeightingConfig::validate`].
-    pub fn build(&self, tasks: usize) -> Result<Box<dyn Weighting>, ConfigError> {
+    pub fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        let tasks = context.task_count();
         self.validate(tasks)?;
         Ok(match self {
             WeightingConfig::Equal => Box::new(Equal),
             WeightingConfig::Fixed(config) => Box::new(Fixed::new(config, tasks)),
+            WeightingConfig::Uncertainty => Box::new(Uncertainty::new(context)),
+            WeightingConfig::Dtp(config) => Box::new(Dtp::new(config)),
+            WeightingConfig::GradNorm(config) => Box::new(GradNorm::new(config, tasks)),
+            WeightingConfig::Dwa(config) => Box::new(Dwa::new(config)),
+            WeightingConfig::Rlw => Box::new(Rlw::new(context)),
+            WeightingConfig::Gls => Box::new(Gls),
+            WeightingConfig::Stch(config) => Box::new(Stch::new(config)),
+            WeightingConfig::Famo(config) => Box::new(Famo::new(config)),
         })
     }
 }
