@@ -40,6 +40,16 @@ pub(crate) struct RepresentationGradients {
 }
 
 impl RepresentationGradients {
+    /// Σ_k w_k·dL_k/dz, `[batch, width]`.
+    pub fn combined(&self, weights: &Tensor<1>) -> Tensor<2> {
+        let tasks = self.per_task.len();
+        let [batch, width] = self.per_task[0].dims();
+        let stacked: Tensor<3> = Tensor::stack(self.per_task.clone(), 0);
+        (stacked * weights.clone().reshape([tasks, 1, 1]))
+            .sum_dim(0)
+            .reshape([batch, width])
+    }
+
     /// `[tasks, batch · width]`.
     pub fn stacked(&self) -> Tensor<2> {
         let rows: Vec<Tensor<1>> = self

@@ -3,8 +3,8 @@
 use super::batches::Batch;
 use super::evaluation::Reads;
 use super::gradients::{
-    merge_shared, representation_gradients, scatter_shared, shared_jacobian, task_losses,
-    weighted_decoder_gradients,
+    RepresentationGradients, merge_shared, representation_gradients, scatter_shared,
+    shared_jacobian, task_losses, weighted_decoder_gradients,
 };
 use crate::data::TaskSpec;
 use crate::error::RunError;
@@ -89,20 +89,17 @@ pub(crate) async fn compute_step(
         let losses = Tensor::cat(task_losses(&forward.outputs, tasks, batch), 0);
         let signals = signals(method, &context, losses.clone().inner(), None, None).await?;
         let update = method.update(&signals);
-        if let Update::Weights(weights) = &update {
-            let grads = GradientsParams::from_grads(
+        let grads = match &update {
+            Update::Weights(weights) => GradientsParams::from_grads(
                 (losses.clone() * weights.clone()).sum().backward(),
                 model,
-            );
-            return Ok(StepOutcome {
-                losses: losses.inner(),
-                update,
-                grads,
-            });
-        }
-        // A shared direction: fall through to the general path with the update decided.
-        let representation = model.encode(batch.x.clone()).representation;
-        let grads = gradients_for(model, tasks, batch, representation, &update);
+            ),
+            // A method that asked for losses only but answered per-task: take the general path.
+            _ => {
+                let per_task = representation_gradients(model, tasks, batch);
+                gradients_for(model, tasks, batch, per_task, &update)
+            }
+        };
         return Ok(StepOutcome {
             losses: losses.inner(),
             update,
@@ -121,35 +118,47 @@ pub(crate) async fn compute_step(
     )
     .await?;
     let update = method.update(&signals);
-    let grads = gradients_for(model, tasks, batch, per_task.representation, &update);
+    let losses = per_task.losses.clone();
+    let grads = gradients_for(model, tasks, batch, per_task, &update);
     Ok(StepOutcome {
-        losses: per_task.losses,
+        losses,
         update,
         grads,
     })
 }
 
-/// Task parameters on Σ w_k·∇L_k (one decoder pass on a detached copy of `representation`);
-/// shared parameters either backpropagated from that weighted representation gradient or set to
-/// the method's direction.
+/// Task parameters on Σ heads_k·∇L_k (one decoder pass on a detached copy of the
+/// representation); shared parameters backpropagated from the weighted representation gradient
+/// (Σ_k w_k·dL_k/dz) or set to the method's direction.
 fn gradients_for(
     model: &MultiTaskModel,
     tasks: &[TaskSpec],
     batch: &Batch,
-    representation: Tensor<2>,
+    per_task: RepresentationGradients,
     update: &Update,
 ) -> GradientsParams {
-    let (mut grads, representation_gradient) =
-        weighted_decoder_gradients(model, tasks, batch, &representation, update.weights());
-    match update {
-        Update::Weights(_) => {
-            let encoder = (representation * representation_gradient).sum().backward();
+    let (mut grads, head_weighted_gradient) = weighted_decoder_gradients(
+        model,
+        tasks,
+        batch,
+        &per_task.representation,
+        update.head_weights(),
+    );
+    let representation_gradient = match update {
+        Update::Weights(_) => Some(head_weighted_gradient),
+        Update::SharedWeights { weights, .. } => Some(per_task.combined(weights)),
+        Update::SharedDirection { .. } => None,
+    };
+    match (representation_gradient, update) {
+        (Some(gradient), _) => {
+            let encoder = (per_task.representation * gradient).sum().backward();
             let mut encoder = GradientsParams::from_grads(encoder, model);
             merge_shared(model, &mut encoder, &mut grads);
         }
-        Update::SharedDirection { direction, .. } => {
+        (None, Update::SharedDirection { direction, .. }) => {
             scatter_shared(model, direction.clone(), &mut grads);
         }
+        (None, _) => unreachable!("only a shared direction has no representation gradient"),
     }
     grads
 }

@@ -164,9 +164,26 @@ impl Weighting for EqualViaJacobian {
             .shared_gradients
             .clone()
             .expect("asked for the Jacobian");
+        let ones = Tensor::ones(signals.losses.dims(), &signals.device);
         Update::SharedDirection {
             direction: jacobian.sum_dim(0).flatten(0, 1),
-            weights: Tensor::ones(signals.losses.dims(), &signals.device),
+            weights: ones.clone(),
+            heads: ones,
+        }
+    }
+}
+
+/// Equal weights as shared weights over representation gradients.
+struct EqualViaSharedWeights;
+impl Weighting for EqualViaSharedWeights {
+    fn needs(&self) -> Needs {
+        Needs::RepresentationGradients
+    }
+    fn update(&mut self, signals: &StepSignals) -> Update {
+        let ones = Tensor::ones(signals.losses.dims(), &signals.device);
+        Update::SharedWeights {
+            weights: ones.clone(),
+            heads: ones,
         }
     }
 }
@@ -188,7 +205,8 @@ fn every_gradient_path_gives_the_same_step() {
         let (plain, _) = train_with(&config, None);
         let (via_z, _) = train_with(&config, Some(Box::new(EqualViaRepresentation)));
         let (via_j, _) = train_with(&config, Some(Box::new(EqualViaJacobian)));
-        for other in [&via_z, &via_j] {
+        let (via_w, _) = train_with(&config, Some(Box::new(EqualViaSharedWeights)));
+        for other in [&via_z, &via_j, &via_w] {
             for (x, y) in plain
                 .last()
                 .unwrap()
@@ -484,4 +502,65 @@ fn uncertainty_learns_a_larger_variance_for_the_noisier_task() {
     let weights = &history.last().unwrap().weights;
     // w_k = ½·exp(−s_k) = 1/(2σ_k²): the noisier task has the larger σ, the smaller weight.
     assert!(weights[1] < weights[0], "{weights:?}");
+}
+
+/// Shared weights 1, head weights 0: the shared parameters move, the towers do not.
+struct SharedOnly;
+impl Weighting for SharedOnly {
+    fn needs(&self) -> Needs {
+        Needs::RepresentationGradients
+    }
+    fn update(&mut self, signals: &StepSignals) -> Update {
+        Update::SharedWeights {
+            weights: Tensor::ones(signals.losses.dims(), &signals.device),
+            heads: Tensor::zeros(signals.losses.dims(), &signals.device),
+        }
+    }
+}
+
+#[test]
+fn head_weights_apply_to_the_task_parameters_only() {
+    let config = config(
+        small_datasets()[0].clone(),
+        ArchConfig::SharedBottom(Default::default()),
+        3,
+    );
+    let data = Arc::new(config.dataset.generate(config.seed).unwrap());
+    let fresh = Trainer::new(&config, Arc::clone(&data), &Device::flex()).unwrap();
+    let (_, trained) = train_with(&config, Some(Box::new(SharedOnly)));
+    let flat = |model: &crate::model::MultiTaskModel| -> Vec<f32> {
+        let mut all = Vec::new();
+        struct Collect<'a>(&'a mut Vec<f32>);
+        impl burn::module::ModuleVisitor for Collect<'_> {
+            fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+                let count = param.val().shape().num_elements();
+                let values: Vec<f32> = param
+                    .val()
+                    .reshape([count])
+                    .into_data()
+                    .try_to_vec()
+                    .unwrap();
+                self.0.extend(values);
+            }
+        }
+        model.towers().visit(&mut Collect(&mut all));
+        all
+    };
+    assert_eq!(
+        flat(fresh.model()),
+        flat(trained.model()),
+        "towers must not move"
+    );
+    let shared = |trainer: &Trainer| -> Vec<f32> {
+        let z = trainer
+            .model()
+            .encode(Tensor::ones([1, data.input_dim], &Device::flex()))
+            .representation;
+        z.into_data().try_to_vec().unwrap()
+    };
+    assert_ne!(
+        shared(&fresh),
+        shared(&trained),
+        "the shared bottom must move"
+    );
 }

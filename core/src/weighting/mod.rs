@@ -112,26 +112,51 @@ pub struct HostSignals {
 }
 
 /// What a method answers.
+///
+/// Gradient-manipulation methods (MGDA, PCGrad, CAGrad, ...) change only how the shared
+/// parameters move; as in their papers (and LibMTL), each task's own parameters keep the
+/// gradient of their own loss, scaled by `heads` (usually 1).
 #[derive(Debug, Clone)]
 pub enum Update {
-    /// Step on Σ_k w_k·L_k: the weights, `[tasks]`.
+    /// Step every parameter on Σ_k w_k·L_k: the weights, `[tasks]`.
     Weights(Tensor<1>),
+    /// Step the shared parameters on Σ_k weights_k·∇L_k and task k's own parameters on
+    /// heads_k·∇L_k. Needs [`Needs::RepresentationGradients`] or more (the combination is
+    /// backpropagated from the representation gradients: no P-dimensional work).
+    SharedWeights {
+        /// Weights of the task gradients on the shared parameters (reported for charts).
+        weights: Tensor<1>,
+        /// Weights of each task's gradient on its own parameters.
+        heads: Tensor<1>,
+    },
     /// Step the shared parameters along `direction` (`[parameters]`, a gradient to descend, in
-    /// the order of [`StepSignals::shared_gradients`]' columns) and every task's own parameters
-    /// on w_k·∇L_k with `weights` (`[tasks]`, also the weights reported for charts).
+    /// the order of [`StepSignals::shared_gradients`]' columns) and task k's own parameters on
+    /// heads_k·∇L_k. Needs [`Needs::SharedGradients`].
     SharedDirection {
         /// Gradient for the shared parameters.
         direction: Tensor<1>,
-        /// Task weights for the task-specific parameters.
+        /// Per-task weights reported for charts.
         weights: Tensor<1>,
+        /// Weights of each task's gradient on its own parameters.
+        heads: Tensor<1>,
     },
 }
 
 impl Update {
-    /// The task weights this update used, `[tasks]`.
+    /// The task weights this update reports, `[tasks]`.
     pub fn weights(&self) -> &Tensor<1> {
         match self {
-            Update::Weights(weights) | Update::SharedDirection { weights, .. } => weights,
+            Update::Weights(weights)
+            | Update::SharedWeights { weights, .. }
+            | Update::SharedDirection { weights, .. } => weights,
+        }
+    }
+
+    /// The weights of each task's gradient on its own parameters, `[tasks]`.
+    pub fn head_weights(&self) -> &Tensor<1> {
+        match self {
+            Update::Weights(weights) => weights,
+            Update::SharedWeights { heads, .. } | Update::SharedDirection { heads, .. } => heads,
         }
     }
 }
