@@ -564,3 +564,52 @@ fn head_weights_apply_to_the_task_parameters_only() {
         "the shared bottom must move"
     );
 }
+
+#[test]
+fn alternating_steps_never_move_the_other_tasks_tower() {
+    let mut config = config(
+        small_datasets()[0].clone(),
+        ArchConfig::SharedBottom(Default::default()),
+        1,
+    );
+    config.weighting = WeightingConfig::Alternating;
+    let data = Arc::new(config.dataset.generate(config.seed).unwrap());
+    config.train.steps = 6;
+    let mut trainer = Trainer::new(&config, data, &Device::flex()).unwrap();
+    // Task k's tower is the k-th half of every tower parameter's leading dimension.
+    let tower_half = |trainer: &Trainer, task: usize| -> Vec<f32> {
+        let mut all = Vec::new();
+        struct Collect<'a>(&'a mut Vec<f32>, usize);
+        impl burn::module::ModuleVisitor for Collect<'_> {
+            fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+                let count = param.val().shape().num_elements();
+                let values: Vec<f32> = param
+                    .val()
+                    .reshape([count])
+                    .into_data()
+                    .try_to_vec()
+                    .unwrap();
+                self.0
+                    .extend_from_slice(&values[self.1 * count / 2..(self.1 + 1) * count / 2]);
+            }
+        }
+        trainer.model().towers().visit(&mut Collect(&mut all, task));
+        all
+    };
+    for step in 0..6 {
+        let idle = 1 - step % 2;
+        let before = tower_half(&trainer, idle);
+        let active_before = tower_half(&trainer, step % 2);
+        pollster::block_on(trainer.step()).unwrap();
+        assert_eq!(
+            tower_half(&trainer, idle),
+            before,
+            "step {step} moved task {idle}'s tower"
+        );
+        assert_ne!(
+            tower_half(&trainer, step % 2),
+            active_before,
+            "step {step} did not train its task"
+        );
+    }
+}

@@ -52,7 +52,9 @@ pub struct Trainer {
     device: Device,
     inner_device: Device,
     model: MultiTaskModel,
-    optimizer: ModuleOptimizer,
+    /// One optimiser state per slot the method names (one slot for all but alternating
+    /// training, which keeps one per task).
+    optimizers: Vec<ModuleOptimizer>,
     method: Box<dyn Weighting>,
     train: DeviceSplit,
     validation: DeviceSplit,
@@ -108,14 +110,6 @@ impl Trainer {
         let model = config
             .arch
             .build(&shape, config.fm.as_ref(), &mut rng, &device)?;
-        let optimizer = match config.train.optimizer {
-            OptimizerConfig::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
-            OptimizerConfig::Sgd { momentum } => {
-                let momentum =
-                    (momentum > 0.0).then(|| MomentumConfig::new().with_momentum(momentum));
-                SgdConfig::new().with_momentum(momentum).init()
-            }
-        };
         let multipliers: Vec<f32> = (0..tasks)
             .map(|k| crate::data::task_value(&config.train.tower_lr, k) as f32)
             .collect();
@@ -132,7 +126,7 @@ impl Trainer {
             train,
             validation,
             model,
-            optimizer,
+            optimizers: Vec::new(),
             method,
             step: 0,
             tower_multipliers,
@@ -212,10 +206,13 @@ impl Trainer {
             .tower_multipliers
             .as_ref()
             .map(|_| self.model.towers().clone());
+        let slot = self.method.optimizer_slot();
+        while self.optimizers.len() <= slot {
+            self.optimizers
+                .push(new_optimizer(&self.config.train.optimizer));
+        }
         // `step` takes the model by value; cloning a module only clones tensor handles.
-        self.model = self
-            .optimizer
-            .step(learning_rate, self.model.clone(), grads);
+        self.model = self.optimizers[slot].step(learning_rate, self.model.clone(), grads);
         if let (Some(before), Some(multipliers)) = (towers_before, &self.tower_multipliers) {
             let after = self.model.towers().clone();
             let scaled = scale_tower_updates(before, after, multipliers.clone());
@@ -298,6 +295,17 @@ impl Trainer {
     /// The data.
     pub fn data(&self) -> &Arc<MultiTaskData> {
         &self.data
+    }
+}
+
+/// A fresh optimiser state.
+fn new_optimizer(config: &OptimizerConfig) -> ModuleOptimizer {
+    match *config {
+        OptimizerConfig::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
+        OptimizerConfig::Sgd { momentum } => {
+            let momentum = (momentum > 0.0).then(|| MomentumConfig::new().with_momentum(momentum));
+            SgdConfig::new().with_momentum(momentum).init()
+        }
     }
 }
 

@@ -17,6 +17,7 @@
 pub mod aggregate;
 
 mod adam;
+mod alternating;
 mod dtp;
 mod dwa;
 mod equal;
@@ -28,6 +29,7 @@ mod rlw;
 mod stch;
 mod uncertainty;
 
+pub use alternating::Alternating;
 pub use dtp::{Dtp, DtpConfig};
 pub use dwa::{Dwa, DwaConfig};
 pub use equal::Equal;
@@ -178,6 +180,13 @@ pub trait Weighting {
     /// Decides the step from the signals.
     fn update(&mut self, signals: &StepSignals) -> Update;
 
+    /// Which optimiser state the step just decided should use (default 0: one state for the
+    /// whole run). A method that steps tasks in turn gives each its own state, so one task's
+    /// momentum never moves another task's parameters.
+    fn optimizer_slot(&self) -> usize {
+        0
+    }
+
     /// Called at the end of every epoch with each task's mean training loss over it, `[tasks]`.
     fn end_epoch(&mut self, _mean_losses: Tensor<1>) {}
 
@@ -212,6 +221,8 @@ pub enum WeightingConfig {
     Stch(StchConfig),
     /// Fast adaptive multitask optimisation (Liu et al., NeurIPS 2023).
     Famo(FamoConfig),
+    /// One task per step, each with its own optimiser state.
+    Alternating,
 }
 
 impl WeightingConfig {
@@ -228,6 +239,7 @@ impl WeightingConfig {
             WeightingConfig::Gls,
             WeightingConfig::Stch(StchConfig::default()),
             WeightingConfig::Famo(FamoConfig::default()),
+            WeightingConfig::Alternating,
         ]
     }
 
@@ -244,6 +256,7 @@ impl WeightingConfig {
             WeightingConfig::Gls => "gls",
             WeightingConfig::Stch(_) => "stch",
             WeightingConfig::Famo(_) => "famo",
+            WeightingConfig::Alternating => "alternating",
         }
     }
 
@@ -267,7 +280,8 @@ impl WeightingConfig {
             WeightingConfig::Equal
             | WeightingConfig::Uncertainty
             | WeightingConfig::Rlw
-            | WeightingConfig::Gls => Ok(()),
+            | WeightingConfig::Gls
+            | WeightingConfig::Alternating => Ok(()),
             WeightingConfig::Fixed(config) => config.validate(tasks),
             WeightingConfig::Dtp(config) => config.validate(),
             WeightingConfig::GradNorm(config) => config.validate(),
@@ -296,6 +310,7 @@ impl WeightingConfig {
             WeightingConfig::Gls => Box::new(Gls),
             WeightingConfig::Stch(config) => Box::new(Stch::new(config)),
             WeightingConfig::Famo(config) => Box::new(Famo::new(config)),
+            WeightingConfig::Alternating => Box::new(Alternating::default()),
         })
     }
 }
