@@ -147,6 +147,9 @@ fn gradients_for(
     let representation_gradient = match update {
         Update::Weights(_) => Some(head_weighted_gradient),
         Update::SharedWeights { weights, .. } => Some(per_task.combined(weights)),
+        Update::RepresentationDirection { gradient, .. } => {
+            Some(gradient.clone().reshape(per_task.representation.dims()))
+        }
         Update::SharedDirection { .. } => None,
     };
     match (representation_gradient, update) {

@@ -99,6 +99,8 @@ impl Trainer {
     ) -> Result<Self, ConfigError> {
         config.validate()?;
         let inner_device = device.clone();
+        // Methods that draw on the device (GradDrop) follow the run's seed.
+        inner_device.seed(config.seed);
         let device = device.clone().autodiff();
         let tasks = data.tasks.len();
         let mut rng = Rng::fork(config.seed, "init");

@@ -18,24 +18,28 @@ pub mod aggregate;
 
 mod adam;
 mod alternating;
+mod db_mtl;
 mod dtp;
 mod dwa;
 mod equal;
 mod famo;
 mod fixed;
 mod gls;
+mod graddrop;
 mod gradnorm;
 mod rlw;
 mod stch;
 mod uncertainty;
 
 pub use alternating::Alternating;
+pub use db_mtl::{DbMtl, DbMtlConfig};
 pub use dtp::{Dtp, DtpConfig};
 pub use dwa::{Dwa, DwaConfig};
 pub use equal::Equal;
 pub use famo::{Famo, FamoConfig};
 pub use fixed::{Fixed, FixedConfig};
 pub use gls::Gls;
+pub use graddrop::GradDrop;
 pub use gradnorm::{GradNorm, GradNormConfig};
 pub use rlw::Rlw;
 pub use stch::{Stch, StchConfig};
@@ -131,6 +135,18 @@ pub enum Update {
         /// Weights of each task's gradient on its own parameters.
         heads: Tensor<1>,
     },
+    /// Backpropagate `gradient` (`[batch · width]`, in the layout of
+    /// [`StepSignals::representation_gradients`]' rows) from the representation into the shared
+    /// parameters; task k's own parameters on heads_k·∇L_k. Needs
+    /// [`Needs::RepresentationGradients`] or more.
+    RepresentationDirection {
+        /// The gradient at the representation.
+        gradient: Tensor<1>,
+        /// Per-task weights reported for charts.
+        weights: Tensor<1>,
+        /// Weights of each task's gradient on its own parameters.
+        heads: Tensor<1>,
+    },
     /// Step the shared parameters along `direction` (`[parameters]`, a gradient to descend, in
     /// the order of [`StepSignals::shared_gradients`]' columns) and task k's own parameters on
     /// heads_k·∇L_k. Needs [`Needs::SharedGradients`].
@@ -150,6 +166,7 @@ impl Update {
         match self {
             Update::Weights(weights)
             | Update::SharedWeights { weights, .. }
+            | Update::RepresentationDirection { weights, .. }
             | Update::SharedDirection { weights, .. } => weights,
         }
     }
@@ -158,7 +175,9 @@ impl Update {
     pub fn head_weights(&self) -> &Tensor<1> {
         match self {
             Update::Weights(weights) => weights,
-            Update::SharedWeights { heads, .. } | Update::SharedDirection { heads, .. } => heads,
+            Update::SharedWeights { heads, .. }
+            | Update::RepresentationDirection { heads, .. }
+            | Update::SharedDirection { heads, .. } => heads,
         }
     }
 }
@@ -223,6 +242,11 @@ pub enum WeightingConfig {
     Famo(FamoConfig),
     /// One task per step, each with its own optimiser state.
     Alternating,
+    /// Gradient sign dropout (Chen et al., NeurIPS 2020).
+    #[serde(rename = "graddrop")]
+    GradDrop,
+    /// Dual-balancing (Lin et al., 2023).
+    DbMtl(DbMtlConfig),
 }
 
 impl WeightingConfig {
@@ -240,6 +264,8 @@ impl WeightingConfig {
             WeightingConfig::Stch(StchConfig::default()),
             WeightingConfig::Famo(FamoConfig::default()),
             WeightingConfig::Alternating,
+            WeightingConfig::GradDrop,
+            WeightingConfig::DbMtl(DbMtlConfig::default()),
         ]
     }
 
@@ -257,6 +283,8 @@ impl WeightingConfig {
             WeightingConfig::Stch(_) => "stch",
             WeightingConfig::Famo(_) => "famo",
             WeightingConfig::Alternating => "alternating",
+            WeightingConfig::GradDrop => "graddrop",
+            WeightingConfig::DbMtl(_) => "db-mtl",
         }
     }
 
@@ -281,7 +309,9 @@ impl WeightingConfig {
             | WeightingConfig::Uncertainty
             | WeightingConfig::Rlw
             | WeightingConfig::Gls
-            | WeightingConfig::Alternating => Ok(()),
+            | WeightingConfig::Alternating
+            | WeightingConfig::GradDrop => Ok(()),
+            WeightingConfig::DbMtl(config) => config.validate(),
             WeightingConfig::Fixed(config) => config.validate(tasks),
             WeightingConfig::Dtp(config) => config.validate(),
             WeightingConfig::GradNorm(config) => config.validate(),
@@ -311,6 +341,8 @@ impl WeightingConfig {
             WeightingConfig::Stch(config) => Box::new(Stch::new(config)),
             WeightingConfig::Famo(config) => Box::new(Famo::new(config)),
             WeightingConfig::Alternating => Box::new(Alternating::default()),
+            WeightingConfig::GradDrop => Box::new(GradDrop),
+            WeightingConfig::DbMtl(config) => Box::new(DbMtl::new(config)),
         })
     }
 }
