@@ -27,6 +27,7 @@ mod fixed;
 mod gls;
 mod graddrop;
 mod gradnorm;
+mod mgda;
 mod rlw;
 mod stch;
 mod uncertainty;
@@ -41,6 +42,7 @@ pub use fixed::{Fixed, FixedConfig};
 pub use gls::Gls;
 pub use graddrop::GradDrop;
 pub use gradnorm::{GradNorm, GradNormConfig};
+pub use mgda::{GradientNormalization, Mgda, MgdaConfig};
 pub use rlw::Rlw;
 pub use stch::{Stch, StchConfig};
 pub use uncertainty::Uncertainty;
@@ -206,6 +208,13 @@ pub trait Weighting {
         0
     }
 
+    /// The method's aggregation of explicit task gradients (the rows of a Jacobian), computed
+    /// on the host by the same function its [`Weighting::update`] uses; `None` for methods that
+    /// do not aggregate gradients. Used by `seesaw aggregate` and the 2-D toys.
+    fn aggregate(&mut self, _rows: &[Vec<f64>], _losses: &[f64]) -> Option<aggregate::Aggregation> {
+        None
+    }
+
     /// Called at the end of every epoch with each task's mean training loss over it, `[tasks]`.
     fn end_epoch(&mut self, _mean_losses: Tensor<1>) {}
 
@@ -247,6 +256,10 @@ pub enum WeightingConfig {
     GradDrop,
     /// Dual-balancing (Lin et al., 2023).
     DbMtl(DbMtlConfig),
+    /// MGDA on the shared parameters (Sener & Koltun, NeurIPS 2018).
+    Mgda(MgdaConfig),
+    /// MGDA's upper bound on the shared representation (Sener & Koltun, NeurIPS 2018).
+    MgdaUb(MgdaConfig),
 }
 
 impl WeightingConfig {
@@ -266,6 +279,8 @@ impl WeightingConfig {
             WeightingConfig::Alternating,
             WeightingConfig::GradDrop,
             WeightingConfig::DbMtl(DbMtlConfig::default()),
+            WeightingConfig::Mgda(MgdaConfig::default()),
+            WeightingConfig::MgdaUb(MgdaConfig::default()),
         ]
     }
 
@@ -285,6 +300,8 @@ impl WeightingConfig {
             WeightingConfig::Alternating => "alternating",
             WeightingConfig::GradDrop => "graddrop",
             WeightingConfig::DbMtl(_) => "db-mtl",
+            WeightingConfig::Mgda(_) => "mgda",
+            WeightingConfig::MgdaUb(_) => "mgda-ub",
         }
     }
 
@@ -310,7 +327,9 @@ impl WeightingConfig {
             | WeightingConfig::Rlw
             | WeightingConfig::Gls
             | WeightingConfig::Alternating
-            | WeightingConfig::GradDrop => Ok(()),
+            | WeightingConfig::GradDrop
+            | WeightingConfig::Mgda(_)
+            | WeightingConfig::MgdaUb(_) => Ok(()),
             WeightingConfig::DbMtl(config) => config.validate(),
             WeightingConfig::Fixed(config) => config.validate(tasks),
             WeightingConfig::Dtp(config) => config.validate(),
@@ -343,7 +362,75 @@ impl WeightingConfig {
             WeightingConfig::Alternating => Box::new(Alternating::default()),
             WeightingConfig::GradDrop => Box::new(GradDrop),
             WeightingConfig::DbMtl(config) => Box::new(DbMtl::new(config)),
+            WeightingConfig::Mgda(config) => {
+                Box::new(Mgda::new(config, GramSource::SharedParameters))
+            }
+            WeightingConfig::MgdaUb(config) => {
+                Box::new(Mgda::new(config, GramSource::Representation))
+            }
         })
+    }
+}
+
+/// Which Gram matrix a host-reading gradient method works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GramSource {
+    /// Of the gradients with respect to the shared representation.
+    Representation,
+    /// Of the gradients with respect to the shared parameters.
+    SharedParameters,
+}
+
+impl GramSource {
+    /// What the trainer must compute for this source.
+    pub fn needs(self) -> Needs {
+        match self {
+            GramSource::Representation => Needs::RepresentationGradients,
+            GramSource::SharedParameters => Needs::SharedGradients,
+        }
+    }
+
+    /// The host Gram matrix and losses from `signals` (the method asked for them).
+    pub fn read(self, signals: &StepSignals) -> (aggregate::Gram, &[f64]) {
+        let host = signals
+            .host
+            .as_ref()
+            .expect("a Gram-based method sets `reads_host`");
+        let gram = match self {
+            GramSource::Representation => &host.representation_gram,
+            GramSource::SharedParameters => &host.shared_gram,
+        };
+        let gram = gram
+            .as_ref()
+            .expect("the trainer computes what `needs` asks");
+        (aggregate::Gram::from_row_major(gram.clone()), &host.losses)
+    }
+}
+
+/// `values` as a `[n]` tensor on `device`.
+pub(crate) fn upload(values: &[f64], device: &Device) -> Tensor<1> {
+    let values: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+    let count = values.len();
+    Tensor::from_data(TensorData::new(values, [count]), device)
+}
+
+/// The shared parameters on Σ_k w_k·∇L_k, each task's own parameters on its own gradient.
+pub(crate) fn shared_weights(weights: &[f64], device: &Device) -> Update {
+    Update::SharedWeights {
+        weights: upload(weights, device),
+        heads: Tensor::ones([weights.len()], device),
+    }
+}
+
+/// The aggregation of `rows` by a Gram-based weight rule.
+pub(crate) fn aggregate_by_gram(
+    rows: &[Vec<f64>],
+    rule: impl FnOnce(&aggregate::Gram) -> Vec<f64>,
+) -> aggregate::Aggregation {
+    let weights = rule(&aggregate::Gram::of(rows));
+    aggregate::Aggregation {
+        direction: aggregate::combine(rows, &weights),
+        weights,
     }
 }
 
