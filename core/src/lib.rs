@@ -12,6 +12,7 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod rng;
+pub mod toy;
 pub mod train;
 pub mod weighting;
 

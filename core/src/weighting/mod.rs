@@ -27,6 +27,7 @@ mod fixed;
 mod gls;
 mod graddrop;
 mod gradnorm;
+mod host;
 mod mgda;
 mod rlw;
 mod stch;
@@ -42,6 +43,7 @@ pub use fixed::{Fixed, FixedConfig};
 pub use gls::Gls;
 pub use graddrop::GradDrop;
 pub use gradnorm::{GradNorm, GradNormConfig};
+pub use host::aggregate_rows;
 pub use mgda::{GradientNormalization, Mgda, MgdaConfig};
 pub use rlw::Rlw;
 pub use stch::{Stch, StchConfig};
@@ -206,13 +208,6 @@ pub trait Weighting {
     /// momentum never moves another task's parameters.
     fn optimizer_slot(&self) -> usize {
         0
-    }
-
-    /// The method's aggregation of explicit task gradients (the rows of a Jacobian), computed
-    /// on the host by the same function its [`Weighting::update`] uses; `None` for methods that
-    /// do not aggregate gradients. Used by `seesaw aggregate` and the 2-D toys.
-    fn aggregate(&mut self, _rows: &[Vec<f64>], _losses: &[f64]) -> Option<aggregate::Aggregation> {
-        None
     }
 
     /// Called at the end of every epoch with each task's mean training loss over it, `[tasks]`.
@@ -419,18 +414,6 @@ pub(crate) fn shared_weights(weights: &[f64], device: &Device) -> Update {
     Update::SharedWeights {
         weights: upload(weights, device),
         heads: Tensor::ones([weights.len()], device),
-    }
-}
-
-/// The aggregation of `rows` by a Gram-based weight rule.
-pub(crate) fn aggregate_by_gram(
-    rows: &[Vec<f64>],
-    rule: impl FnOnce(&aggregate::Gram) -> Vec<f64>,
-) -> aggregate::Aggregation {
-    let weights = rule(&aggregate::Gram::of(rows));
-    aggregate::Aggregation {
-        direction: aggregate::combine(rows, &weights),
-        weights,
     }
 }
 
