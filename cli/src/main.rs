@@ -4,10 +4,13 @@
 //! seesaw train --dataset correlated --correlation 0.5 --arch mmoe --weighting equal \
 //!     --steps 300 --seed 7 --backend flex --out run.json
 //! seesaw bench --arch mmoe,ple --backend flex,wgpu --batch-size 256
+//! seesaw aggregate --method mgda --jacobian J.json
+//! seesaw toy --objective cagrad --method mgda --start -8.5,7.5 --steps 1000
 //! seesaw list
 //! ```
 
 mod bench;
+mod explore;
 mod flags;
 mod progress;
 
@@ -37,6 +40,10 @@ enum Command {
     Train(Box<flags::TrainArgs>),
     /// Time training steps per architecture and backend.
     Bench(bench::BenchArgs),
+    /// Apply a gradient method to an explicit Jacobian (JSON) and print direction and weights.
+    Aggregate(explore::AggregateArgs),
+    /// Run a method on a 2-D toy objective pair and print its trajectory.
+    Toy(explore::ToyArgs),
     /// List the registered datasets, architectures and weighting methods.
     List,
 }
@@ -50,6 +57,8 @@ fn main() -> ExitCode {
         }
         Command::Train(args) => exit(train(*args)),
         Command::Bench(args) => exit(bench::bench(&args)),
+        Command::Aggregate(args) => exit(explore::aggregate(&args)),
+        Command::Toy(args) => exit(explore::toy(&args)),
     }
 }
 
