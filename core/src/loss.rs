@@ -12,6 +12,9 @@ pub struct TaskTargets {
     pub labels: Tensor<2>,
     /// `[batch, 1]`: 1 where the label is observed, 0 elsewhere; `None`: observed everywhere.
     pub mask: Option<Tensor<2>>,
+    /// `[batch, 1]` per-row loss weights (label re-weighting); `None`: all 1. The loss stays
+    /// divided by the number of observed rows, so weights above 1 make the task count more.
+    pub row_weights: Option<Tensor<2>>,
 }
 
 /// The mean loss of one task over its observed rows, shape `[1]`.
@@ -24,6 +27,10 @@ pub struct TaskTargets {
 ///   row is a non-conversion in the entire space).
 pub fn task_loss(output: &TaskOutput, kind: TaskKind, targets: &TaskTargets) -> Tensor<1> {
     let labels = targets.labels.clone();
+    let weighted = |per_row: Tensor<2>| match &targets.row_weights {
+        Some(weights) => per_row * weights.clone(),
+        None => per_row,
+    };
     match (&output.form, kind) {
         (OutputForm::EntireSpace { .. }, _) => {
             let labels = match &targets.mask {
@@ -33,8 +40,9 @@ pub fn task_loss(output: &TaskOutput, kind: TaskKind, targets: &TaskTargets) -> 
             let p = output.value.clone().clamp(1e-7, 1.0 - 1e-7);
             let per_row = (labels.clone() * p.clone().log()
                 + (labels.neg() + 1.0) * (p.neg() + 1.0).log())
-            .neg();
-            per_row.mean()
+            .neg()
+            .mean_dim(1);
+            weighted(per_row).mean()
         }
         (OutputForm::Raw, TaskKind::Binary) => {
             let z = output.value.clone();
@@ -42,11 +50,11 @@ pub fn task_loss(output: &TaskOutput, kind: TaskKind, targets: &TaskTargets) -> 
                 + (labels.neg() + 1.0) * log_sigmoid(z.neg()))
             .neg()
             .mean_dim(1);
-            masked_mean(per_row, &targets.mask)
+            masked_mean(weighted(per_row), &targets.mask)
         }
         (OutputForm::Raw, TaskKind::Regression) => {
             let per_row = (output.value.clone() - labels).square().mean_dim(1);
-            masked_mean(per_row, &targets.mask)
+            masked_mean(weighted(per_row), &targets.mask)
         }
     }
 }
@@ -94,6 +102,7 @@ mod tests {
         let targets = TaskTargets {
             labels: tensor(&[1.0, 0.0], 2, &device),
             mask: None,
+            row_weights: None,
         };
         // −log σ(0) = ln 2; −log(1 − σ(2)) = ln(1 + e²).
         let expected = (std::f32::consts::LN_2 + (1.0 + 2f32.exp()).ln()) / 2.0;
@@ -102,10 +111,18 @@ mod tests {
         // Masking the second row leaves ln 2.
         let masked = TaskTargets {
             mask: Some(tensor(&[1.0, 0.0], 2, &device)),
-            ..targets
+            ..targets.clone()
         };
         let got = scalar(task_loss(&output, TaskKind::Binary, &masked));
         assert!((got - std::f32::consts::LN_2).abs() < 1e-5);
+        // Row weights (3, 1): (3·ln 2 + ln(1 + e²)) / 2.
+        let reweighted = TaskTargets {
+            row_weights: Some(tensor(&[3.0, 1.0], 2, &device)),
+            ..targets
+        };
+        let got = scalar(task_loss(&output, TaskKind::Binary, &reweighted));
+        let expected = (3.0 * std::f32::consts::LN_2 + (1.0 + 2f32.exp()).ln()) / 2.0;
+        assert!((got - expected).abs() < 1e-5);
     }
 
     #[test]
@@ -118,6 +135,7 @@ mod tests {
         let targets = TaskTargets {
             labels: tensor(&[1.0, 0.0, 0.0, 4.0], 2, &device),
             mask: None,
+            row_weights: None,
         };
         // Squared errors 0, 4, 9, 0 → mean 13/4.
         let got = scalar(task_loss(&output, TaskKind::Regression, &targets));
@@ -137,6 +155,7 @@ mod tests {
         let targets = TaskTargets {
             labels: tensor(&[1.0, 1.0], 2, &device),
             mask: Some(tensor(&[1.0, 0.0], 2, &device)),
+            row_weights: None,
         };
         let expected = (-(0.5f32.ln()) - (0.75f32).ln()) / 2.0;
         let got = scalar(task_loss(&output, TaskKind::Binary, &targets));

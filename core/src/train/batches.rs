@@ -108,6 +108,7 @@ impl DeviceSplit {
                     (Some(masks), true) => Some(masks.clone().narrow(1, task, 1)),
                     _ => None,
                 },
+                row_weights: None,
             })
             .collect();
         Batch { x, targets }

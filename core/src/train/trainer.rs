@@ -173,7 +173,11 @@ impl Trainer {
     /// A failed device read.
     pub async fn step(&mut self) -> Result<(), RunError> {
         let (indices, epoch_ended) = self.order.next(self.config.train.batch_size);
-        let batch = self.train.batch(&indices);
+        let mut batch = self.train.batch(&indices);
+        let row_weights = self.method.row_weights(&batch.targets);
+        for (targets, weights) in batch.targets.iter_mut().zip(row_weights) {
+            targets.row_weights = weights;
+        }
         let tasks = self.data.tasks.clone();
         let context = StepContext {
             step: self.step,

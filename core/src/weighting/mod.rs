@@ -28,6 +28,7 @@ mod gls;
 mod graddrop;
 mod gradnorm;
 mod host;
+mod label_reweight;
 mod mgda;
 mod rlw;
 mod stch;
@@ -44,6 +45,7 @@ pub use gls::Gls;
 pub use graddrop::GradDrop;
 pub use gradnorm::{GradNorm, GradNormConfig};
 pub use host::aggregate_rows;
+pub use label_reweight::{Curve, LabelReweight, LabelReweightConfig};
 pub use mgda::{GradientNormalization, Mgda, MgdaConfig};
 pub use rlw::Rlw;
 pub use stch::{Stch, StchConfig};
@@ -194,6 +196,13 @@ pub trait Weighting {
         Needs::Losses
     }
 
+    /// Per-row loss weights for each task of a training batch (`[batch, 1]`, or `None` for
+    /// plain rows), decided from the batch's labels before the losses are computed (default:
+    /// none). Label re-weighting uses it.
+    fn row_weights(&self, _targets: &[crate::loss::TaskTargets]) -> Vec<Option<Tensor<2>>> {
+        Vec::new()
+    }
+
     /// Whether [`StepSignals::host`] must be filled (default: no, so a step never waits for
     /// the device).
     fn reads_host(&self) -> bool {
@@ -255,6 +264,8 @@ pub enum WeightingConfig {
     Mgda(MgdaConfig),
     /// MGDA's upper bound on the shared representation (Sener & Koltun, NeurIPS 2018).
     MgdaUb(MgdaConfig),
+    /// Positive rows of one task re-weighted by another task's label.
+    LabelReweight(LabelReweightConfig),
 }
 
 impl WeightingConfig {
@@ -276,6 +287,7 @@ impl WeightingConfig {
             WeightingConfig::DbMtl(DbMtlConfig::default()),
             WeightingConfig::Mgda(MgdaConfig::default()),
             WeightingConfig::MgdaUb(MgdaConfig::default()),
+            WeightingConfig::LabelReweight(LabelReweightConfig::default()),
         ]
     }
 
@@ -297,6 +309,7 @@ impl WeightingConfig {
             WeightingConfig::DbMtl(_) => "db-mtl",
             WeightingConfig::Mgda(_) => "mgda",
             WeightingConfig::MgdaUb(_) => "mgda-ub",
+            WeightingConfig::LabelReweight(_) => "label-reweight",
         }
     }
 
@@ -326,6 +339,7 @@ impl WeightingConfig {
             | WeightingConfig::Mgda(_)
             | WeightingConfig::MgdaUb(_) => Ok(()),
             WeightingConfig::DbMtl(config) => config.validate(),
+            WeightingConfig::LabelReweight(config) => config.validate(),
             WeightingConfig::Fixed(config) => config.validate(tasks),
             WeightingConfig::Dtp(config) => config.validate(),
             WeightingConfig::GradNorm(config) => config.validate(),
@@ -362,6 +376,9 @@ impl WeightingConfig {
             }
             WeightingConfig::MgdaUb(config) => {
                 Box::new(Mgda::new(config, GramSource::Representation))
+            }
+            WeightingConfig::LabelReweight(config) => {
+                Box::new(LabelReweight::new(config, context).map_err(|e| e.within("weighting"))?)
             }
         })
     }
