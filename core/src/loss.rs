@@ -71,7 +71,7 @@ fn masked_mean(per_row: Tensor<2>, mask: &Option<Tensor<2>>) -> Tensor<1> {
 /// entire-space output), the value for regression, `[batch, dim]`.
 pub fn metric_prediction(output: &TaskOutput, kind: TaskKind) -> Tensor<2> {
     match (&output.form, kind) {
-        (OutputForm::EntireSpace { conditional }, _) => conditional.clone(),
+        (OutputForm::EntireSpace { conditional }, _) => (**conditional).clone(),
         (OutputForm::Raw, TaskKind::Binary) => sigmoid(output.value.clone()),
         (OutputForm::Raw, TaskKind::Regression) => output.value.clone(),
     }
@@ -148,7 +148,7 @@ mod tests {
         let output = TaskOutput {
             value: tensor(&[0.5, 0.25], 2, &device),
             form: OutputForm::EntireSpace {
-                conditional: tensor(&[0.5, 0.5], 2, &device),
+                conditional: Box::new(tensor(&[0.5, 0.5], 2, &device)),
             },
         };
         // Row 2 would convert but was not clicked: in the entire space it is a 0.

@@ -366,7 +366,9 @@ mod tests {
     #[test]
     fn every_dataset_generates_consistent_splits() {
         for config in DatasetConfig::all() {
-            let data = config.generate(1).expect(config.id());
+            let data = config
+                .generate(1)
+                .unwrap_or_else(|error| panic!("{}: {error}", config.id()));
             for split in [&data.train, &data.validation, &data.test] {
                 let rows = split.rows(data.input_dim);
                 assert_eq!(split.targets.len(), data.tasks.len());

@@ -122,7 +122,9 @@ impl Esmm {
                 },
                 TaskOutput {
                     value: sigmoid(ctr_for_conversion) * conditional.clone(),
-                    form: OutputForm::EntireSpace { conditional },
+                    form: OutputForm::EntireSpace {
+                        conditional: Box::new(conditional),
+                    },
                 },
             ],
             gates: Vec::new(),

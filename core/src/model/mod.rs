@@ -42,7 +42,7 @@ pub enum OutputForm {
     /// which the task's metrics score.
     EntireSpace {
         /// `[batch, dim]` conditional probability.
-        conditional: Tensor<2>,
+        conditional: Box<Tensor<2>>,
     },
 }
 
@@ -244,7 +244,9 @@ impl ArchConfig {
     }
 }
 
-/// The built network of any registered architecture.
+/// The built network of any registered architecture. (A run holds one network, so the size
+/// difference between variants costs nothing worth an indirection.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Network {
     /// See [`SingleTask`].

@@ -112,7 +112,7 @@ fn esmm_outputs_pctcvr_as_pctr_times_pcvr() {
     let OutputForm::EntireSpace { conditional } = &forward.outputs[1].form else {
         panic!("ESMM's conversion output is an entire-space probability");
     };
-    let product = p_ctr * conditional.clone();
+    let product = p_ctr * (**conditional).clone();
     let diff: f32 = (product - forward.outputs[1].value.clone())
         .abs()
         .max()

@@ -153,7 +153,7 @@ impl Trainer {
 
     /// Whether the step just done should be followed by a report.
     pub fn is_report_due(&self) -> bool {
-        self.step > 0 && (self.step % self.config.train.eval_every == 0 || self.is_done())
+        self.step > 0 && (self.step.is_multiple_of(self.config.train.eval_every) || self.is_done())
     }
 
     /// The tasks.

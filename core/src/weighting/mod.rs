@@ -17,9 +17,12 @@
 pub mod aggregate;
 
 mod adam;
+mod aligned_mtl;
 mod alternating;
+mod cagrad;
 mod db_mtl;
 mod dtp;
+mod dualproj;
 mod dwa;
 mod equal;
 mod famo;
@@ -27,16 +30,25 @@ mod fixed;
 mod gls;
 mod graddrop;
 mod gradnorm;
+mod gradvac;
 mod host;
+mod imtl;
 mod label_reweight;
 mod mgda;
+mod nash_mtl;
+mod pcgrad;
+mod pe_ltr;
 mod rlw;
 mod stch;
 mod uncertainty;
+mod upgrad;
 
+pub use aligned_mtl::{AlignedMtl, AlignedMtlConfig};
 pub use alternating::Alternating;
+pub use cagrad::{CaGrad, CaGradConfig};
 pub use db_mtl::{DbMtl, DbMtlConfig};
 pub use dtp::{Dtp, DtpConfig};
+pub use dualproj::{DualProj, DualProjConfig};
 pub use dwa::{Dwa, DwaConfig};
 pub use equal::Equal;
 pub use famo::{Famo, FamoConfig};
@@ -44,12 +56,18 @@ pub use fixed::{Fixed, FixedConfig};
 pub use gls::Gls;
 pub use graddrop::GradDrop;
 pub use gradnorm::{GradNorm, GradNormConfig};
+pub use gradvac::{GradVac, GradVacConfig};
 pub use host::aggregate_rows;
+pub use imtl::{Imtl, ImtlConfig, ImtlMode};
 pub use label_reweight::{Curve, LabelReweight, LabelReweightConfig};
 pub use mgda::{GradientNormalization, Mgda, MgdaConfig};
+pub use nash_mtl::{NashMtl, NashMtlConfig};
+pub use pcgrad::{PcGrad, PcGradConfig};
+pub use pe_ltr::{PeLtr, PeLtrConfig};
 pub use rlw::Rlw;
 pub use stch::{Stch, StchConfig};
 pub use uncertainty::Uncertainty;
+pub use upgrad::{UpGrad, UpGradConfig};
 
 use crate::data::{TaskKind, TaskSpec, unknown_id};
 use crate::error::ConfigError;
@@ -266,6 +284,29 @@ pub enum WeightingConfig {
     MgdaUb(MgdaConfig),
     /// Positive rows of one task re-weighted by another task's label.
     LabelReweight(LabelReweightConfig),
+    /// Pareto-efficient weights with lower bounds (Lin et al., RecSys 2019).
+    PeLtr(PeLtrConfig),
+    /// Projecting conflicting gradients (Yu et al., NeurIPS 2020).
+    #[serde(rename = "pcgrad")]
+    PcGrad(PcGradConfig),
+    /// Conflict-averse gradient descent (Liu et al., NeurIPS 2021).
+    #[serde(rename = "cagrad")]
+    CaGrad(CaGradConfig),
+    /// Impartial multi-task learning (Liu et al., ICLR 2021).
+    Imtl(ImtlConfig),
+    /// Gradient vaccine (Wang et al., ICLR 2021).
+    #[serde(rename = "gradvac")]
+    GradVac(GradVacConfig),
+    /// Aligned-MTL (Senushkin et al., CVPR 2023).
+    AlignedMtl(AlignedMtlConfig),
+    /// Nash-MTL (Navon et al., ICML 2022).
+    NashMtl(NashMtlConfig),
+    /// UPGrad (Quinton & Rey, 2024).
+    #[serde(rename = "upgrad")]
+    UpGrad(UpGradConfig),
+    /// DualProj (Quinton & Rey, 2024).
+    #[serde(rename = "dualproj")]
+    DualProj(DualProjConfig),
 }
 
 impl WeightingConfig {
@@ -288,6 +329,15 @@ impl WeightingConfig {
             WeightingConfig::Mgda(MgdaConfig::default()),
             WeightingConfig::MgdaUb(MgdaConfig::default()),
             WeightingConfig::LabelReweight(LabelReweightConfig::default()),
+            WeightingConfig::PeLtr(PeLtrConfig::default()),
+            WeightingConfig::PcGrad(PcGradConfig::default()),
+            WeightingConfig::CaGrad(CaGradConfig::default()),
+            WeightingConfig::Imtl(ImtlConfig::default()),
+            WeightingConfig::GradVac(GradVacConfig::default()),
+            WeightingConfig::AlignedMtl(AlignedMtlConfig::default()),
+            WeightingConfig::NashMtl(NashMtlConfig::default()),
+            WeightingConfig::UpGrad(UpGradConfig::default()),
+            WeightingConfig::DualProj(DualProjConfig::default()),
         ]
     }
 
@@ -310,6 +360,15 @@ impl WeightingConfig {
             WeightingConfig::Mgda(_) => "mgda",
             WeightingConfig::MgdaUb(_) => "mgda-ub",
             WeightingConfig::LabelReweight(_) => "label-reweight",
+            WeightingConfig::PeLtr(_) => "pe-ltr",
+            WeightingConfig::PcGrad(_) => "pcgrad",
+            WeightingConfig::CaGrad(_) => "cagrad",
+            WeightingConfig::Imtl(_) => "imtl",
+            WeightingConfig::GradVac(_) => "gradvac",
+            WeightingConfig::AlignedMtl(_) => "aligned-mtl",
+            WeightingConfig::NashMtl(_) => "nash-mtl",
+            WeightingConfig::UpGrad(_) => "upgrad",
+            WeightingConfig::DualProj(_) => "dualproj",
         }
     }
 
@@ -340,6 +399,15 @@ impl WeightingConfig {
             | WeightingConfig::MgdaUb(_) => Ok(()),
             WeightingConfig::DbMtl(config) => config.validate(),
             WeightingConfig::LabelReweight(config) => config.validate(),
+            WeightingConfig::PeLtr(config) => config.validate(tasks),
+            WeightingConfig::CaGrad(config) => config.validate(),
+            WeightingConfig::GradVac(config) => config.validate(),
+            WeightingConfig::PcGrad(_)
+            | WeightingConfig::Imtl(_)
+            | WeightingConfig::AlignedMtl(_)
+            | WeightingConfig::NashMtl(_)
+            | WeightingConfig::UpGrad(_)
+            | WeightingConfig::DualProj(_) => Ok(()),
             WeightingConfig::Fixed(config) => config.validate(tasks),
             WeightingConfig::Dtp(config) => config.validate(),
             WeightingConfig::GradNorm(config) => config.validate(),
@@ -380,6 +448,15 @@ impl WeightingConfig {
             WeightingConfig::LabelReweight(config) => {
                 Box::new(LabelReweight::new(config, context).map_err(|e| e.within("weighting"))?)
             }
+            WeightingConfig::PeLtr(config) => Box::new(PeLtr::new(config, tasks)),
+            WeightingConfig::PcGrad(_) => Box::new(PcGrad::new(context)),
+            WeightingConfig::CaGrad(config) => Box::new(CaGrad::new(config)),
+            WeightingConfig::Imtl(config) => Box::new(Imtl::new(config, context)),
+            WeightingConfig::GradVac(config) => Box::new(GradVac::new(config, context)),
+            WeightingConfig::AlignedMtl(_) => Box::new(AlignedMtl),
+            WeightingConfig::NashMtl(_) => Box::new(NashMtl),
+            WeightingConfig::UpGrad(_) => Box::new(UpGrad),
+            WeightingConfig::DualProj(_) => Box::new(DualProj),
         })
     }
 }

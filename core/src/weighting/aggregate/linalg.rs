@@ -19,10 +19,12 @@ pub fn solve(a: &[f64], b: &[f64]) -> Option<Vec<f64>> {
             return None;
         }
         m.swap(column, pivot);
-        for row in column + 1..n {
-            let factor = m[row][column] / m[column][column];
-            for k in column..=n {
-                m[row][k] -= factor * m[column][k];
+        let (upper, lower) = m.split_at_mut(column + 1);
+        let pivot_row = &upper[column];
+        for row in lower.iter_mut() {
+            let factor = row[column] / pivot_row[column];
+            for (target, source) in row[column..].iter_mut().zip(&pivot_row[column..]) {
+                *target -= factor * source;
             }
         }
     }

@@ -6,10 +6,36 @@
 //! Every Gram-based method needs only the `tasks × tasks` Gram matrix, so in training it reads
 //! back T² numbers per step, never the P-dimensional gradients.
 
+// The solvers write `!(x > y)` on purpose: it is true for NaN too, which is how they reject
+// non-finite values without a separate check.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+mod aligned;
+mod cagrad;
+mod dualproj;
+mod gradvac;
+mod imtl;
+mod nash;
+mod nonneg_qp;
+mod pe_ltr;
+mod upgrad;
+
+pub use aligned::aligned_weights;
+pub use dualproj::dualproj_weights;
+pub use nash::nash_weights;
+pub use nonneg_qp::min_quadratic_above;
+pub use pe_ltr::pe_ltr_weights;
+pub use upgrad::upgrad_weights;
+
 pub mod linalg;
 mod mgda;
+mod pcgrad;
 
+pub use cagrad::{CAGRAD_C, cagrad_weights};
+pub use gradvac::{GRADVAC_BETA, GradVac};
+pub use imtl::imtl_g_weights;
 pub use mgda::{min_norm_two, min_norm_weights};
+pub use pcgrad::{pcgrad_projections, pcgrad_weights};
 
 /// A symmetric `tasks × tasks` matrix of inner products between task gradients.
 #[derive(Debug, Clone, PartialEq)]

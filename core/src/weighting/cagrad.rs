@@ -1,0 +1,61 @@
+//! CAGrad: Liu, Liu, Jin, Stone & Liu, "Conflict-Averse Gradient Descent for Multi-task
+//! Learning", NeurIPS 2021. The direction within c·||g₀|| of the mean gradient g₀ that
+//! maximises the worst task's improvement (see [`aggregate::cagrad_weights`]); c = 0.5.
+//!
+//! Works on the gradients of the shared parameters (T extra encoder passes per step) and
+//! reads their T×T Gram matrix back each step; task parameters descend their own gradients.
+use super::aggregate::{CAGRAD_C, cagrad_weights};
+use super::{GramSource, Needs, StepSignals, Update, Weighting, shared_weights};
+use crate::error::{ConfigError, check_range};
+use serde::{Deserialize, Serialize};
+
+/// Settings of `cagrad`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaGradConfig {
+    /// Radius c of the ball around the mean gradient (0 to 10; default 0.5).
+    pub c: f64,
+}
+
+impl Default for CaGradConfig {
+    fn default() -> Self {
+        Self { c: CAGRAD_C }
+    }
+}
+
+impl CaGradConfig {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        check_range("c", self.c, 0.0, 10.0)
+    }
+}
+
+/// CAGrad.
+#[derive(Debug, Clone)]
+pub struct CaGrad {
+    c: f64,
+}
+
+impl CaGrad {
+    /// From its config.
+    pub fn new(config: &CaGradConfig) -> Self {
+        Self { c: config.c }
+    }
+}
+
+impl Weighting for CaGrad {
+    fn needs(&self) -> Needs {
+        Needs::SharedGradients
+    }
+
+    fn reads_host(&self) -> bool {
+        true
+    }
+
+    fn update(&mut self, signals: &StepSignals) -> Update {
+        let (gram, _) = GramSource::SharedParameters.read(signals);
+        shared_weights(
+            &cagrad_weights(&gram, self.c, 10_000, 1e-12),
+            &signals.device,
+        )
+    }
+}
