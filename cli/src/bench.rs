@@ -21,9 +21,9 @@ pub struct BenchArgs {
     /// Dataset id.
     #[arg(long, default_value = "correlated")]
     pub dataset: String,
-    /// Weighting method id.
-    #[arg(long, default_value = "equal")]
-    pub weighting: String,
+    /// Weighting method ids, comma-separated (`all` for every registered one).
+    #[arg(long, value_delimiter = ',', default_value = "equal")]
+    pub weighting: Vec<String>,
     /// Backends to time, comma-separated: flex, wgpu.
     #[arg(long, value_delimiter = ',', default_value = "flex")]
     pub backend: Vec<String>,
@@ -40,7 +40,15 @@ pub struct BenchArgs {
 
 pub fn bench(args: &BenchArgs) -> Result<(), String> {
     let dataset = DatasetConfig::from_id(&args.dataset).map_err(|e| e.to_string())?;
-    let weighting = WeightingConfig::from_id(&args.weighting).map_err(|e| e.to_string())?;
+    let weightings: Vec<WeightingConfig> = if args.weighting.iter().any(|id| id == "all") {
+        WeightingConfig::all()
+    } else {
+        args.weighting
+            .iter()
+            .map(|id| WeightingConfig::from_id(id))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?
+    };
     let archs: Vec<ArchConfig> = match &args.arch {
         Some(ids) => ids
             .iter()
@@ -51,14 +59,17 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
     };
     let data = Arc::new(dataset.generate(7).map_err(|e| e.to_string())?);
     println!(
-        "{:<14} {:<8} {:>6} {:>12} {:>10}",
-        "arch", "backend", "batch", "steps/s", "ms/step"
+        "{:<14} {:<15} {:<8} {:>6} {:>12} {:>10}",
+        "arch", "weighting", "backend", "batch", "steps/s", "ms/step"
     );
     for backend_id in &args.backend {
         let device = Backend::from_id(backend_id)
             .map_err(|e| e.to_string())?
             .device()?;
-        for arch in &archs {
+        for (arch, weighting) in archs
+            .iter()
+            .flat_map(|arch| weightings.iter().map(move |weighting| (arch, weighting)))
+        {
             let config = RunConfig {
                 dataset: dataset.clone(),
                 arch: arch.clone(),
@@ -90,8 +101,9 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
             pollster::block_on(trainer.report()).map_err(|e| e.to_string())?;
             let seconds = start.elapsed().as_secs_f64();
             println!(
-                "{:<14} {:<8} {:>6} {:>12.1} {:>10.3}",
+                "{:<14} {:<15} {:<8} {:>6} {:>12.1} {:>10.3}",
                 arch.id(),
+                weighting.id(),
                 backend_id,
                 args.batch_size,
                 args.steps as f64 / seconds,

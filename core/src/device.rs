@@ -1,6 +1,7 @@
 //! Choosing a burn device by name.
 
 use crate::error::ConfigError;
+#[cfg(not(target_family = "wasm"))]
 use burn::prelude::*;
 
 /// The backends a run can use.

@@ -151,7 +151,7 @@ pub struct ToySettings {
 impl Default for ToySettings {
     fn default() -> Self {
         Self {
-            steps: 60_000,
+            steps: 100_000,
             learning_rate: 0.001,
             record_every: 100,
         }
