@@ -135,3 +135,70 @@ fn list_shows_every_registry() {
         assert!(text.contains(id), "{text}");
     }
 }
+
+#[test]
+fn aggregate_prints_direction_and_weights() {
+    let dir = std::env::temp_dir().join(format!("seesaw-aggregate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let jacobian = dir.join("J.json");
+    std::fs::write(&jacobian, "[[1, 0], [-1, 1]]").unwrap();
+    // PCGrad by hand: g1 projected off g2 is (½, ½); g2 off g1 is (0, 1); sum (½, 3/2).
+    let output = seesaw(&[
+        "aggregate",
+        "--method",
+        "pcgrad",
+        "--jacobian",
+        jacobian.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let direction: Vec<f64> = serde_json::from_value(result["direction"].clone()).unwrap();
+    assert!(
+        (direction[0] - 0.5).abs() < 1e-6 && (direction[1] - 1.5).abs() < 1e-6,
+        "{direction:?}"
+    );
+    assert_eq!(result["weights"].as_array().unwrap().len(), 2);
+    std::fs::write(&jacobian, "[[1, 0], [1]]").unwrap();
+    let output = seesaw(&[
+        "aggregate",
+        "--method",
+        "mgda",
+        "--jacobian",
+        jacobian.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("same length"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn toy_prints_a_trajectory() {
+    let output = seesaw(&[
+        "toy",
+        "--objective",
+        "cagrad",
+        "--method",
+        "mgda",
+        "--start",
+        "-8.5,7.5",
+        "--steps",
+        "1000",
+        "--record-every",
+        "250",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let run = &result["runs"][0];
+    assert_eq!(run["start"], serde_json::json!([-8.5, 7.5]));
+    assert_eq!(run["trajectory"].as_array().unwrap().len(), 5);
+    assert!(run["final_point"][0].is_number() && run["final_stationarity"].is_number());
+    let output = seesaw(&["toy", "--objective", "rosenbrock", "--method", "mgda"]);
+    assert!(
+        stderr(&output).contains("known: cagrad, concave"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -149,6 +149,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_balancing_step_by_hand() {
+        // w = (1, 1), norms (2, 1): G = (2, 1), Ḡ = 1.5; equal loss ratios: targets (1.5, 1.5).
+        // ∂/∂w = (sign(0.5)·2, sign(−0.5)·1) = (2, −1); w = (1 − 0.05, 1 + 0.025) = (0.95,
+        // 1.025), renormalised to sum 2: ×2/1.975.
+        let mut method = GradNorm::new(&GradNormConfig::default(), 2);
+        let used = method.balance(&[1.0, 1.0], &[2.0, 1.0]);
+        assert_eq!(used, vec![1.0, 1.0]);
+        let next = method.balance(&[1.0, 1.0], &[2.0, 1.0]);
+        assert!(
+            (next[0] - 0.95 * 2.0 / 1.975).abs() < 1e-12
+                && (next[1] - 1.025 * 2.0 / 1.975).abs() < 1e-12,
+            "{next:?}"
+        );
+    }
+
+    #[test]
     fn weight_moves_to_the_task_whose_loss_falls_slower() {
         let mut method = GradNorm::new(&GradNormConfig::default(), 2);
         let norms = [1.0, 1.0];
