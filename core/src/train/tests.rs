@@ -71,6 +71,32 @@ fn train_with(
     (history, trainer)
 }
 
+/// The towers' parameter values: all of them, or (two tasks) task k's half of each tower
+/// parameter's leading dimension.
+fn tower_values(model: &crate::model::MultiTaskModel, task: Option<usize>) -> Vec<f32> {
+    struct Collect<'a>(&'a mut Vec<f32>, Option<usize>);
+    impl burn::module::ModuleVisitor for Collect<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            let count = param.val().shape().num_elements();
+            let values: Vec<f32> = param
+                .val()
+                .reshape([count])
+                .into_data()
+                .try_to_vec()
+                .unwrap();
+            match self.1 {
+                None => self.0.extend(values),
+                Some(task) => self
+                    .0
+                    .extend_from_slice(&values[task * count / 2..(task + 1) * count / 2]),
+            }
+        }
+    }
+    let mut values = Vec::new();
+    model.towers().visit(&mut Collect(&mut values, task));
+    values
+}
+
 fn total(entry: &HistoryEntry) -> f64 {
     entry.train_loss.iter().sum()
 }
@@ -270,25 +296,11 @@ fn a_zero_tower_learning_rate_freezes_that_tower() {
         },
         None,
     );
-    let towers = |t: &Trainer| -> Vec<f32> {
-        let mut values = Vec::new();
-        let mut collect = Collect(&mut values);
-        t.model().towers().visit(&mut collect);
-        values
-    };
-    struct Collect<'a>(&'a mut Vec<f32>);
-    impl burn::module::ModuleVisitor for Collect<'_> {
-        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
-            // Task 1's slice: the second half of the leading dimension.
-            let value = param.val();
-            let dims = value.dims();
-            let count: usize = dims.iter().product();
-            let flat: Vec<f32> = value.reshape([count]).into_data().try_to_vec().unwrap();
-            self.0.extend_from_slice(&flat[count / 2..]);
-        }
-    }
     // After 1 step and after 5 steps, task 2's tower is the same (it never moved).
-    assert_eq!(towers(&trainer), towers(&fresh));
+    assert_eq!(
+        tower_values(trainer.model(), Some(1)),
+        tower_values(fresh.model(), Some(1))
+    );
 }
 
 #[test]
@@ -528,27 +540,9 @@ fn head_weights_apply_to_the_task_parameters_only() {
     let data = Arc::new(config.dataset.generate(config.seed).unwrap());
     let fresh = Trainer::new(&config, Arc::clone(&data), &Device::flex()).unwrap();
     let (_, trained) = train_with(&config, Some(Box::new(SharedOnly)));
-    let flat = |model: &crate::model::MultiTaskModel| -> Vec<f32> {
-        let mut all = Vec::new();
-        struct Collect<'a>(&'a mut Vec<f32>);
-        impl burn::module::ModuleVisitor for Collect<'_> {
-            fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
-                let count = param.val().shape().num_elements();
-                let values: Vec<f32> = param
-                    .val()
-                    .reshape([count])
-                    .into_data()
-                    .try_to_vec()
-                    .unwrap();
-                self.0.extend(values);
-            }
-        }
-        model.towers().visit(&mut Collect(&mut all));
-        all
-    };
     assert_eq!(
-        flat(fresh.model()),
-        flat(trained.model()),
+        tower_values(fresh.model(), None),
+        tower_values(trained.model(), None),
         "towers must not move"
     );
     let shared = |trainer: &Trainer| -> Vec<f32> {
@@ -577,25 +571,7 @@ fn alternating_steps_never_move_the_other_tasks_tower() {
     config.train.steps = 6;
     let mut trainer = Trainer::new(&config, data, &Device::flex()).unwrap();
     // Task k's tower is the k-th half of every tower parameter's leading dimension.
-    let tower_half = |trainer: &Trainer, task: usize| -> Vec<f32> {
-        let mut all = Vec::new();
-        struct Collect<'a>(&'a mut Vec<f32>, usize);
-        impl burn::module::ModuleVisitor for Collect<'_> {
-            fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
-                let count = param.val().shape().num_elements();
-                let values: Vec<f32> = param
-                    .val()
-                    .reshape([count])
-                    .into_data()
-                    .try_to_vec()
-                    .unwrap();
-                self.0
-                    .extend_from_slice(&values[self.1 * count / 2..(self.1 + 1) * count / 2]);
-            }
-        }
-        trainer.model().towers().visit(&mut Collect(&mut all, task));
-        all
-    };
+    let tower_half = |trainer: &Trainer, task: usize| tower_values(trainer.model(), Some(task));
     for step in 0..6 {
         let idle = 1 - step % 2;
         let before = tower_half(&trainer, idle);

@@ -3,10 +3,11 @@
 //! equal norms (the smallest singular value's), removing both conflicts and dominance (see
 //! [`aggregate::aligned_weights`]).
 //!
-//! Works on the gradients of the shared parameters (T extra encoder passes per step) and
-//! reads their T×T Gram matrix back each step; task parameters descend their own gradients.
+//! Runs as a [`GramRule`]: on the shared-parameter gradients' Gram matrix, read back each step;
+//! task parameters descend their own gradients.
+use super::GramRule;
+use super::aggregate::Gram;
 use super::aggregate::aligned_weights;
-use super::{GramSource, Needs, StepSignals, Update, Weighting, shared_weights};
 use serde::{Deserialize, Serialize};
 
 /// Settings of `aligned-mtl` (none).
@@ -18,17 +19,8 @@ pub struct AlignedMtlConfig {}
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AlignedMtl;
 
-impl Weighting for AlignedMtl {
-    fn needs(&self) -> Needs {
-        Needs::SharedGradients
-    }
-
-    fn reads_host(&self) -> bool {
-        true
-    }
-
-    fn update(&mut self, signals: &StepSignals) -> Update {
-        let (gram, _) = GramSource::SharedParameters.read(signals);
-        shared_weights(&aligned_weights(&gram, 1e-8), &signals.device)
+impl GramRule for AlignedMtl {
+    fn weights(&mut self, gram: &Gram) -> Vec<f64> {
+        aligned_weights(gram, 1e-8)
     }
 }

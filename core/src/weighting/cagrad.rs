@@ -2,10 +2,11 @@
 //! Learning", NeurIPS 2021. The direction within c·||g₀|| of the mean gradient g₀ that
 //! maximises the worst task's improvement (see [`aggregate::cagrad_weights`]); c = 0.5.
 //!
-//! Works on the gradients of the shared parameters (T extra encoder passes per step) and
-//! reads their T×T Gram matrix back each step; task parameters descend their own gradients.
+//! Runs as a [`GramRule`]: on the shared-parameter gradients' Gram matrix, read back each step;
+//! task parameters descend their own gradients.
+use super::GramRule;
+use super::aggregate::Gram;
 use super::aggregate::{CAGRAD_C, cagrad_weights};
-use super::{GramSource, Needs, StepSignals, Update, Weighting, shared_weights};
 use crate::error::{ConfigError, check_range};
 use serde::{Deserialize, Serialize};
 
@@ -42,20 +43,8 @@ impl CaGrad {
     }
 }
 
-impl Weighting for CaGrad {
-    fn needs(&self) -> Needs {
-        Needs::SharedGradients
-    }
-
-    fn reads_host(&self) -> bool {
-        true
-    }
-
-    fn update(&mut self, signals: &StepSignals) -> Update {
-        let (gram, _) = GramSource::SharedParameters.read(signals);
-        shared_weights(
-            &cagrad_weights(&gram, self.c, 10_000, 1e-12),
-            &signals.device,
-        )
+impl GramRule for CaGrad {
+    fn weights(&mut self, gram: &Gram) -> Vec<f64> {
+        cagrad_weights(gram, self.c, 10_000, 1e-12)
     }
 }

@@ -4,11 +4,12 @@
 //! (see [`aggregate::GradVac`]); EMA rate β = 0.01. Applied to all shared parameters at once
 //! (the paper also applies it per layer). The pair order follows the run's seed.
 //!
-//! Works on the gradients of the shared parameters (T extra encoder passes per step) and
-//! reads their T×T Gram matrix back each step; task parameters descend their own gradients.
+//! Runs as a [`GramRule`]: on the shared-parameter gradients' Gram matrix, read back each step;
+//! task parameters descend their own gradients.
+use super::GramRule;
 use super::MethodContext;
 use super::aggregate::GradVac as GradVacRule;
-use super::{GramSource, Needs, StepSignals, Update, Weighting, shared_weights};
+use super::aggregate::Gram;
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -50,17 +51,8 @@ impl GradVac {
     }
 }
 
-impl Weighting for GradVac {
-    fn needs(&self) -> Needs {
-        Needs::SharedGradients
-    }
-
-    fn reads_host(&self) -> bool {
-        true
-    }
-
-    fn update(&mut self, signals: &StepSignals) -> Update {
-        let (gram, _) = GramSource::SharedParameters.read(signals);
-        shared_weights(&self.rule.weights(&gram, &mut self.rng), &signals.device)
+impl GramRule for GradVac {
+    fn weights(&mut self, gram: &Gram) -> Vec<f64> {
+        self.rule.weights(gram, &mut self.rng)
     }
 }

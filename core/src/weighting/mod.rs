@@ -448,15 +448,17 @@ impl WeightingConfig {
             WeightingConfig::LabelReweight(config) => {
                 Box::new(LabelReweight::new(config, context).map_err(|e| e.within("weighting"))?)
             }
-            WeightingConfig::PeLtr(config) => Box::new(PeLtr::new(config, tasks)),
-            WeightingConfig::PcGrad(_) => Box::new(PcGrad::new(context)),
-            WeightingConfig::CaGrad(config) => Box::new(CaGrad::new(config)),
+            WeightingConfig::PeLtr(config) => Box::new(OnSharedGram(PeLtr::new(config, tasks))),
+            WeightingConfig::PcGrad(_) => Box::new(OnSharedGram(PcGrad::new(context))),
+            WeightingConfig::CaGrad(config) => Box::new(OnSharedGram(CaGrad::new(config))),
             WeightingConfig::Imtl(config) => Box::new(Imtl::new(config, context)),
-            WeightingConfig::GradVac(config) => Box::new(GradVac::new(config, context)),
-            WeightingConfig::AlignedMtl(_) => Box::new(AlignedMtl),
-            WeightingConfig::NashMtl(_) => Box::new(NashMtl),
-            WeightingConfig::UpGrad(_) => Box::new(UpGrad),
-            WeightingConfig::DualProj(_) => Box::new(DualProj),
+            WeightingConfig::GradVac(config) => {
+                Box::new(OnSharedGram(GradVac::new(config, context)))
+            }
+            WeightingConfig::AlignedMtl(_) => Box::new(OnSharedGram(AlignedMtl)),
+            WeightingConfig::NashMtl(_) => Box::new(OnSharedGram(NashMtl)),
+            WeightingConfig::UpGrad(_) => Box::new(OnSharedGram(UpGrad)),
+            WeightingConfig::DualProj(_) => Box::new(OnSharedGram(DualProj)),
         })
     }
 }
@@ -493,6 +495,35 @@ impl GramSource {
             .as_ref()
             .expect("the trainer computes what `needs` asks");
         (aggregate::Gram::from_row_major(gram.clone()), &host.losses)
+    }
+}
+
+/// A gradient method whose shared parameters descend Σ_k w_k·g_k with weights that depend only
+/// on the Gram matrix of the shared-parameter gradients (PCGrad, CAGrad, Nash-MTL, ...).
+/// Wrapped in [`OnSharedGram`] it is a [`Weighting`]: it needs the shared-parameter gradients,
+/// reads their T×T Gram matrix back each step, and lets each task's own parameters descend their
+/// own gradient (as the papers' algorithms do).
+pub trait GramRule {
+    /// This step's weights of the task gradients.
+    fn weights(&mut self, gram: &aggregate::Gram) -> Vec<f64>;
+}
+
+/// A [`GramRule`] as a [`Weighting`].
+#[derive(Debug, Clone)]
+pub struct OnSharedGram<R>(pub R);
+
+impl<R: GramRule> Weighting for OnSharedGram<R> {
+    fn needs(&self) -> Needs {
+        Needs::SharedGradients
+    }
+
+    fn reads_host(&self) -> bool {
+        true
+    }
+
+    fn update(&mut self, signals: &StepSignals) -> Update {
+        let (gram, _) = GramSource::SharedParameters.read(signals);
+        shared_weights(&self.0.weights(&gram), &signals.device)
     }
 }
 

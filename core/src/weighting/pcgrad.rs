@@ -3,11 +3,12 @@
 //! other task gradient it conflicts with, in a random order, and the projected gradients are
 //! summed (see [`aggregate::pcgrad_weights`]). The order follows the run's seed.
 //!
-//! Works on the gradients of the shared parameters (T extra encoder passes per step) and
-//! reads their T×T Gram matrix back each step; task parameters descend their own gradients.
+//! Runs as a [`GramRule`]: on the shared-parameter gradients' Gram matrix, read back each step;
+//! task parameters descend their own gradients.
+use super::GramRule;
 use super::MethodContext;
+use super::aggregate::Gram;
 use super::aggregate::pcgrad_weights;
-use super::{GramSource, Needs, StepSignals, Update, Weighting, shared_weights};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -31,17 +32,8 @@ impl PcGrad {
     }
 }
 
-impl Weighting for PcGrad {
-    fn needs(&self) -> Needs {
-        Needs::SharedGradients
-    }
-
-    fn reads_host(&self) -> bool {
-        true
-    }
-
-    fn update(&mut self, signals: &StepSignals) -> Update {
-        let (gram, _) = GramSource::SharedParameters.read(signals);
-        shared_weights(&pcgrad_weights(&gram, &mut self.rng), &signals.device)
+impl GramRule for PcGrad {
+    fn weights(&mut self, gram: &Gram) -> Vec<f64> {
+        pcgrad_weights(gram, &mut self.rng)
     }
 }

@@ -3,10 +3,11 @@
 //! with per-task lower bounds c (business priorities): the relaxed KKT solution projected onto
 //! {w ≥ c, Σw = 1} (see [`aggregate::pe_ltr_weights`]).
 //!
-//! Works on the gradients of the shared parameters (T extra encoder passes per step) and
-//! reads their T×T Gram matrix back each step; task parameters descend their own gradients.
+//! Runs as a [`GramRule`]: on the shared-parameter gradients' Gram matrix, read back each step;
+//! task parameters descend their own gradients.
+use super::GramRule;
+use super::aggregate::Gram;
 use super::aggregate::pe_ltr_weights;
-use super::{GramSource, Needs, StepSignals, Update, Weighting, shared_weights};
 use crate::error::{ConfigError, check_range};
 use serde::{Deserialize, Serialize};
 
@@ -63,17 +64,8 @@ impl PeLtr {
     }
 }
 
-impl Weighting for PeLtr {
-    fn needs(&self) -> Needs {
-        Needs::SharedGradients
-    }
-
-    fn reads_host(&self) -> bool {
-        true
-    }
-
-    fn update(&mut self, signals: &StepSignals) -> Update {
-        let (gram, _) = GramSource::SharedParameters.read(signals);
-        shared_weights(&pe_ltr_weights(&gram, &self.lower_bounds), &signals.device)
+impl GramRule for PeLtr {
+    fn weights(&mut self, gram: &Gram) -> Vec<f64> {
+        pe_ltr_weights(gram, &self.lower_bounds)
     }
 }

@@ -3,10 +3,11 @@
 //! are averaged, so the direction never conflicts with any task (see
 //! [`aggregate::upgrad_weights`]).
 //!
-//! Works on the gradients of the shared parameters (T extra encoder passes per step) and
-//! reads their T×T Gram matrix back each step; task parameters descend their own gradients.
+//! Runs as a [`GramRule`]: on the shared-parameter gradients' Gram matrix, read back each step;
+//! task parameters descend their own gradients.
+use super::GramRule;
+use super::aggregate::Gram;
 use super::aggregate::upgrad_weights;
-use super::{GramSource, Needs, StepSignals, Update, Weighting, shared_weights};
 use serde::{Deserialize, Serialize};
 
 /// Settings of `upgrad` (none).
@@ -18,17 +19,8 @@ pub struct UpGradConfig {}
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UpGrad;
 
-impl Weighting for UpGrad {
-    fn needs(&self) -> Needs {
-        Needs::SharedGradients
-    }
-
-    fn reads_host(&self) -> bool {
-        true
-    }
-
-    fn update(&mut self, signals: &StepSignals) -> Update {
-        let (gram, _) = GramSource::SharedParameters.read(signals);
-        shared_weights(&upgrad_weights(&gram, 10_000, 1e-12), &signals.device)
+impl GramRule for UpGrad {
+    fn weights(&mut self, gram: &Gram) -> Vec<f64> {
+        upgrad_weights(gram, 10_000, 1e-12)
     }
 }
