@@ -14,6 +14,7 @@ pub mod model;
 pub mod rng;
 pub mod toy;
 pub mod train;
+pub mod url;
 pub mod weighting;
 
 pub use error::{ConfigError, RunError};

@@ -1,0 +1,466 @@
+//! The run config as a URL hash, so a shared link reproduces a run (TensorFlow Playground's
+//! idea): `#dataset=correlated&correlation=0.5&arch=mmoe&weighting=pcgrad&seed=3&hide=seed`.
+//!
+//! Every field of [`RunConfig`] has a key: `seed` and `baselines`; `dataset`, `arch`,
+//! `weighting` and `optimizer` name the registered kind, and the kind's own fields follow
+//! under their own names (`correlation`, `experts`, `c`, ...; nested ones dotted:
+//! `samples.train`; lists comma-separated); `fm_factors` turns the FM term on; `hide` lists keys
+//! a page should not show (tutorials lock controls with it). Decoding never fails: an unknown
+//! key or an invalid or out-of-range value becomes a notice naming it, and that field keeps its
+//! default.
+
+use crate::data::DatasetConfig;
+use crate::model::ArchConfig;
+use crate::train::{OptimizerConfig, RunConfig};
+use crate::weighting::WeightingConfig;
+use serde_json::{Map, Value};
+
+/// A decoded hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UrlState {
+    /// The config, complete and valid.
+    pub config: RunConfig,
+    /// Keys the page should hide.
+    pub hidden: Vec<String>,
+    /// One message per key that could not be used.
+    pub notices: Vec<String>,
+}
+
+/// The sections whose `kind` is chosen by a key of the same name.
+const SECTIONS: [&str; 3] = ["dataset", "arch", "weighting"];
+
+/// Encodes every field of `config` (and the hidden keys) as a hash without the leading `#`.
+pub fn encode(config: &RunConfig, hidden: &[String]) -> String {
+    let value = serde_json::to_value(config).expect("a RunConfig always serialises");
+    let mut pairs = vec![("seed".to_string(), scalar(&value["seed"]))];
+    for section in SECTIONS {
+        let object = value[section].as_object().expect("sections are objects");
+        pairs.push((section.to_string(), scalar(&object["kind"])));
+        flatten(object, "", &mut pairs);
+    }
+    let train = value["train"].as_object().expect("train is an object");
+    let optimizer = train["optimizer"]
+        .as_object()
+        .expect("optimizer is an object");
+    pairs.push(("optimizer".to_string(), scalar(&optimizer["kind"])));
+    flatten(optimizer, "", &mut pairs);
+    let mut train_fields = train.clone();
+    train_fields.remove("optimizer");
+    flatten(&train_fields, "", &mut pairs);
+    if let Some(fm) = &config.fm {
+        pairs.push(("fm_factors".to_string(), fm.factors.to_string()));
+    }
+    pairs.push(("baselines".to_string(), scalar(&value["baselines"])));
+    if !hidden.is_empty() {
+        pairs.push(("hide".to_string(), hidden.join(",")));
+    }
+    pairs
+        .iter()
+        .map(|(key, value)| format!("{key}={}", escape(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Decodes a hash (with or without the leading `#`).
+pub fn decode(hash: &str) -> UrlState {
+    let mut notices = Vec::new();
+    let mut hidden = Vec::new();
+    let pairs: Vec<(String, String)> = hash
+        .trim_start_matches('#')
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (unescape(key), unescape(value))
+        })
+        .collect();
+    let mut value = serde_json::to_value(RunConfig::default()).expect("serialises");
+    // Kinds first: a kind resets its section to that kind's defaults.
+    for (key, id) in &pairs {
+        let kind = match key.as_str() {
+            "dataset" => DatasetConfig::from_id(id).map(serde_json::to_value),
+            "arch" => ArchConfig::from_id(id).map(serde_json::to_value),
+            "weighting" => WeightingConfig::from_id(id).map(serde_json::to_value),
+            "optimizer" => match id.as_str() {
+                "adam" => Ok(serde_json::to_value(OptimizerConfig::Adam)),
+                "sgd" => Ok(serde_json::to_value(OptimizerConfig::Sgd { momentum: 0.0 })),
+                other => Err(crate::ConfigError::new(
+                    "optimizer",
+                    format!("unknown id `{other}`; known: adam, sgd"),
+                )),
+            },
+            _ => continue,
+        };
+        match kind {
+            Ok(kind) => {
+                let kind = kind.expect("configs serialise");
+                if key == "optimizer" {
+                    value["train"]["optimizer"] = kind;
+                } else {
+                    value[key.as_str()] = kind;
+                }
+            }
+            Err(error) => notices.push(format!("{error}; using the default")),
+        }
+    }
+    for (key, text) in &pairs {
+        match key.as_str() {
+            "dataset" | "arch" | "weighting" | "optimizer" => {}
+            "hide" => hidden.extend(text.split(',').filter(|k| !k.is_empty()).map(String::from)),
+            "fm_factors" => match text.parse::<u64>() {
+                Ok(factors) => value["fm"] = serde_json::json!({ "factors": factors }),
+                Err(_) => notices.push(invalid(key, text)),
+            },
+            _ => match locate(&mut value, key) {
+                Some(slot) => match parse_like(slot, text) {
+                    Some(parsed) => *slot = parsed,
+                    None => notices.push(invalid(key, text)),
+                },
+                None => notices.push(format!("unknown key `{key}` ignored")),
+            },
+        }
+    }
+    let config = settle(value, &mut notices);
+    UrlState {
+        config,
+        hidden,
+        notices,
+    }
+}
+
+/// Deserialises and validates, resetting each offending field to its default until valid.
+fn settle(mut value: Value, notices: &mut Vec<String>) -> RunConfig {
+    let defaults = |value: &Value, section: &str| -> Value {
+        let kind = value[section]["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        match section {
+            "dataset" => DatasetConfig::from_id(&kind).map(|c| serde_json::to_value(c).ok()),
+            "arch" => ArchConfig::from_id(&kind).map(|c| serde_json::to_value(c).ok()),
+            "weighting" => WeightingConfig::from_id(&kind).map(|c| serde_json::to_value(c).ok()),
+            _ => Ok(None),
+        }
+        .ok()
+        .flatten()
+        .unwrap_or(Value::Null)
+    };
+    let fallback = serde_json::to_value(RunConfig::default()).expect("serialises");
+    for _ in 0..32 {
+        let config: RunConfig = match serde_json::from_value(value.clone()) {
+            Ok(config) => config,
+            Err(error) => {
+                notices.push(format!(
+                    "the link's settings do not fit together ({error}); using the defaults"
+                ));
+                return RunConfig::default();
+            }
+        };
+        let Err(error) = config.validate() else {
+            return config;
+        };
+        notices.push(format!("{error}; using the default"));
+        let path: Vec<&str> = error
+            .field
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .split('.')
+            .collect();
+        let section = path[0];
+        let replacement = if SECTIONS.contains(&section) {
+            defaults(&value, section)
+        } else {
+            fallback.clone()
+        };
+        let reset = if path.len() == 1 || !SECTIONS.contains(&section) {
+            // A whole section (e.g. an architecture that does not fit the dataset), or a field
+            // outside the kinds: take the run default.
+            let source = if path.len() == 1 {
+                &fallback
+            } else {
+                &replacement
+            };
+            pointer(source, &path).cloned()
+        } else {
+            pointer(&replacement, &path[1..]).cloned()
+        };
+        match (reset, pointer_mut(&mut value, &path)) {
+            (Some(default), Some(slot)) => *slot = default,
+            _ => return RunConfig::default(),
+        }
+    }
+    RunConfig::default()
+}
+
+fn pointer<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(value, |v, key| v.get(key))
+}
+
+fn pointer_mut<'a>(value: &'a mut Value, path: &[&str]) -> Option<&'a mut Value> {
+    path.iter().try_fold(value, |v, key| v.get_mut(*key))
+}
+
+/// The field a key names: a top-level field, a field of the dataset, architecture or weighting
+/// kind, of the optimiser, or of the training settings (dotted keys reach nested fields).
+fn locate<'a>(value: &'a mut Value, key: &str) -> Option<&'a mut Value> {
+    let path: Vec<&str> = key.split('.').collect();
+    let in_top = matches!(key, "seed" | "baselines");
+    let section = if in_top {
+        None
+    } else {
+        SECTIONS
+            .iter()
+            .copied()
+            .chain(["train.optimizer", "train"])
+            .find(|section| {
+                let section_path: Vec<&str> = section.split('.').collect();
+                pointer(value, &section_path)
+                    .and_then(|s| pointer(s, &path))
+                    .is_some()
+                    && path[0] != "kind"
+                    && !(section == &"train" && path[0] == "optimizer")
+            })
+    };
+    match section {
+        None if in_top => value.get_mut(key),
+        None => None,
+        Some(section) => {
+            let mut full: Vec<&str> = section.split('.').collect();
+            full.extend(&path);
+            pointer_mut(value, &full)
+        }
+    }
+}
+
+/// `text` parsed as the same JSON type as `like`.
+fn parse_like(like: &Value, text: &str) -> Option<Value> {
+    match like {
+        Value::Bool(_) => match text {
+            "true" | "1" => Some(Value::Bool(true)),
+            "false" | "0" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        Value::Number(number) if number.is_u64() => text.parse::<u64>().ok().map(Value::from),
+        Value::Number(_) => text
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(Value::from),
+        Value::Array(items) => {
+            let element = items.first().cloned().unwrap_or(Value::from(0.0));
+            text.split(',')
+                .map(|part| parse_like(&element, part))
+                .collect::<Option<Vec<_>>>()
+                .filter(|parsed| !parsed.is_empty())
+                .map(Value::Array)
+        }
+        Value::String(_) | Value::Null => Some(Value::String(text.to_string())),
+        Value::Object(_) => None,
+    }
+}
+
+/// Adds `object`'s fields (not `kind`) to `pairs`, nested objects as dotted keys.
+fn flatten(object: &Map<String, Value>, prefix: &str, pairs: &mut Vec<(String, String)>) {
+    for (key, value) in object {
+        if key == "kind" || value.is_null() {
+            continue;
+        }
+        let name = format!("{prefix}{key}");
+        match value {
+            Value::Object(inner) => flatten(inner, &format!("{name}."), pairs),
+            Value::Array(items) => {
+                pairs.push((name, items.iter().map(scalar).collect::<Vec<_>>().join(",")))
+            }
+            other => pairs.push((name, scalar(other))),
+        }
+    }
+}
+
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn invalid(key: &str, text: &str) -> String {
+    format!("invalid value `{text}` for `{key}`; using the default")
+}
+
+/// Percent-encodes what a hash value must not carry raw.
+fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | ',' => c.to_string(),
+            other => {
+                let mut buffer = [0u8; 4];
+                other
+                    .encode_utf8(&mut buffer)
+                    .bytes()
+                    .map(|b| format!("%{b:02X}"))
+                    .collect()
+            }
+        })
+        .collect()
+}
+
+fn unescape(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(byte) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FmConfig;
+
+    #[test]
+    fn every_registered_option_round_trips() {
+        for dataset in DatasetConfig::all() {
+            for arch in ArchConfig::all() {
+                for weighting in WeightingConfig::all() {
+                    let config = RunConfig {
+                        seed: 3,
+                        dataset: dataset.clone(),
+                        arch: arch.clone(),
+                        weighting,
+                        fm: Some(FmConfig { factors: 6 }),
+                        ..RunConfig::default()
+                    };
+                    if config.validate().is_err() {
+                        continue;
+                    }
+                    let hash = encode(&config, &[]);
+                    let state = decode(&hash);
+                    assert_eq!(state.notices, Vec::<String>::new(), "{hash}");
+                    assert_eq!(state.config, config, "{hash}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_of_different_sections_never_collide() {
+        // A bare key must name one field: no two sections may share a field name.
+        let mut owners: std::collections::BTreeMap<String, String> = Default::default();
+        let mut claim = |key: String, owner: &str| {
+            if let Some(previous) = owners.insert(key.clone(), owner.to_string()) {
+                assert_eq!(previous, owner, "`{key}` belongs to two sections");
+            }
+        };
+        let sections: Vec<(&str, Vec<Value>)> = vec![
+            (
+                "dataset",
+                DatasetConfig::all()
+                    .iter()
+                    .map(|c| serde_json::to_value(c).unwrap())
+                    .collect(),
+            ),
+            (
+                "arch",
+                ArchConfig::all()
+                    .iter()
+                    .map(|c| serde_json::to_value(c).unwrap())
+                    .collect(),
+            ),
+            (
+                "weighting",
+                WeightingConfig::all()
+                    .iter()
+                    .map(|c| serde_json::to_value(c).unwrap())
+                    .collect(),
+            ),
+            (
+                "train",
+                vec![
+                    serde_json::to_value(RunConfig::default().train).unwrap(),
+                    serde_json::to_value(OptimizerConfig::Sgd { momentum: 0.0 }).unwrap(),
+                ],
+            ),
+        ];
+        for (section, values) in sections {
+            for value in values {
+                let mut pairs = Vec::new();
+                flatten(value.as_object().unwrap(), "", &mut pairs);
+                for (key, _) in pairs {
+                    claim(key, section);
+                }
+            }
+        }
+        for top in [
+            "seed",
+            "baselines",
+            "fm_factors",
+            "hide",
+            "dataset",
+            "arch",
+            "weighting",
+            "optimizer",
+        ] {
+            assert!(!owners.contains_key(top), "`{top}` is reserved");
+        }
+    }
+
+    #[test]
+    fn a_shared_link_loads_its_config() {
+        let state = decode("#arch=ple&weighting=pcgrad&seed=3");
+        assert!(state.notices.is_empty(), "{:?}", state.notices);
+        assert_eq!(state.config.arch.id(), "ple");
+        assert_eq!(state.config.weighting.id(), "pcgrad");
+        assert_eq!(state.config.seed, 3);
+        let state = decode(
+            "dataset=funnel&correlation=-0.3&click_rate=0.2&weights=1,2&hide=weighting,seed",
+        );
+        assert_eq!(state.hidden, vec!["weighting", "seed"]);
+        let DatasetConfig::Funnel(funnel) = &state.config.dataset else {
+            panic!("funnel")
+        };
+        assert_eq!((funnel.correlation, funnel.click_rate), (-0.3, 0.2));
+        // `weights` belongs to `fixed`, which this link did not choose.
+        assert_eq!(
+            state.notices,
+            vec!["unknown key `weights` ignored".to_string()]
+        );
+    }
+
+    #[test]
+    fn bad_values_give_notices_and_defaults() {
+        let state = decode("#arch=nonsense&correlation=2&steps=many&colour=red");
+        assert_eq!(state.config.arch, ArchConfig::default());
+        assert_eq!(state.config.dataset, DatasetConfig::default());
+        assert_eq!(state.config.train.steps, RunConfig::default().train.steps);
+        let all = state.notices.join("\n");
+        for expected in ["nonsense", "`steps`", "colour", "dataset.correlation"] {
+            assert!(all.contains(expected), "missing {expected}: {all}");
+        }
+        // An architecture that does not fit the dataset falls back to the default architecture.
+        let state = decode("#arch=esmm");
+        assert_eq!(state.config.arch, ArchConfig::default());
+        assert!(state.notices[0].contains("funnel"), "{:?}", state.notices);
+        assert!(state.config.validate().is_ok());
+    }
+
+    #[test]
+    fn escaping_round_trips() {
+        for text in ["loss+", "a b", "x%y", "plain-1.5,2", "%é"] {
+            assert_eq!(unescape(&escape(text)), text);
+        }
+    }
+}
