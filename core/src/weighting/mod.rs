@@ -31,6 +31,7 @@ mod gls;
 mod graddrop;
 mod gradnorm;
 mod gradvac;
+mod gram_rule;
 mod host;
 mod imtl;
 mod label_reweight;
@@ -38,6 +39,7 @@ mod mgda;
 mod nash_mtl;
 mod pcgrad;
 mod pe_ltr;
+mod registry;
 mod rlw;
 mod stch;
 mod uncertainty;
@@ -57,6 +59,8 @@ pub use gls::Gls;
 pub use graddrop::GradDrop;
 pub use gradnorm::{GradNorm, GradNormConfig};
 pub use gradvac::{GradVac, GradVacConfig};
+pub use gram_rule::{GramRule, OnSharedGram};
+pub(crate) use gram_rule::{GramSource, shared_weights, upload};
 pub use host::aggregate_rows;
 pub use imtl::{Imtl, ImtlConfig, ImtlMode};
 pub use label_reweight::{Curve, LabelReweight, LabelReweightConfig};
@@ -64,15 +68,14 @@ pub use mgda::{GradientNormalization, Mgda, MgdaConfig};
 pub use nash_mtl::{NashMtl, NashMtlConfig};
 pub use pcgrad::{PcGrad, PcGradConfig};
 pub use pe_ltr::{PeLtr, PeLtrConfig};
+pub use registry::WeightingConfig;
 pub use rlw::Rlw;
 pub use stch::{Stch, StchConfig};
 pub use uncertainty::Uncertainty;
 pub use upgrad::{UpGrad, UpGradConfig};
 
-use crate::data::{TaskKind, TaskSpec, unknown_id};
-use crate::error::ConfigError;
+use crate::data::{TaskKind, TaskSpec};
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
 
 /// What a method may know about the run when it is built.
 #[derive(Debug, Clone)]
@@ -243,303 +246,6 @@ pub trait Weighting {
     /// Called after each evaluation with each task's validation metric (AUC for binary tasks,
     /// R² for regression), in task order.
     fn observe_validation(&mut self, _metrics: &[f64]) {}
-}
-
-/// The method registry. Serialised with a `kind` tag, e.g. `{"kind": "fixed", "weights": [1, 2]}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum WeightingConfig {
-    /// Every task weighs 1.
-    #[default]
-    Equal,
-    /// Given weights.
-    Fixed(FixedConfig),
-    /// Learned homoscedastic uncertainty (Kendall et al., CVPR 2018).
-    Uncertainty,
-    /// Dynamic task prioritisation (Guo et al., ECCV 2018).
-    Dtp(DtpConfig),
-    /// GradNorm (Chen et al., ICML 2018).
-    #[serde(rename = "gradnorm")]
-    GradNorm(GradNormConfig),
-    /// Dynamic weight average (Liu et al., CVPR 2019).
-    Dwa(DwaConfig),
-    /// Random loss weighting (Lin et al., TMLR 2022).
-    Rlw,
-    /// Geometric loss strategy (Chennupati et al., CVPR-W 2019).
-    Gls,
-    /// Smooth Tchebycheff scalarisation (Lin et al., ICML 2024).
-    Stch(StchConfig),
-    /// Fast adaptive multitask optimisation (Liu et al., NeurIPS 2023).
-    Famo(FamoConfig),
-    /// One task per step, each with its own optimiser state.
-    Alternating,
-    /// Gradient sign dropout (Chen et al., NeurIPS 2020).
-    #[serde(rename = "graddrop")]
-    GradDrop,
-    /// Dual-balancing (Lin et al., 2023).
-    DbMtl(DbMtlConfig),
-    /// MGDA on the shared parameters (Sener & Koltun, NeurIPS 2018).
-    Mgda(MgdaConfig),
-    /// MGDA's upper bound on the shared representation (Sener & Koltun, NeurIPS 2018).
-    MgdaUb(MgdaConfig),
-    /// Positive rows of one task re-weighted by another task's label.
-    LabelReweight(LabelReweightConfig),
-    /// Pareto-efficient weights with lower bounds (Lin et al., RecSys 2019).
-    PeLtr(PeLtrConfig),
-    /// Projecting conflicting gradients (Yu et al., NeurIPS 2020).
-    #[serde(rename = "pcgrad")]
-    PcGrad(PcGradConfig),
-    /// Conflict-averse gradient descent (Liu et al., NeurIPS 2021).
-    #[serde(rename = "cagrad")]
-    CaGrad(CaGradConfig),
-    /// Impartial multi-task learning (Liu et al., ICLR 2021).
-    Imtl(ImtlConfig),
-    /// Gradient vaccine (Wang et al., ICLR 2021).
-    #[serde(rename = "gradvac")]
-    GradVac(GradVacConfig),
-    /// Aligned-MTL (Senushkin et al., CVPR 2023).
-    AlignedMtl(AlignedMtlConfig),
-    /// Nash-MTL (Navon et al., ICML 2022).
-    NashMtl(NashMtlConfig),
-    /// UPGrad (Quinton & Rey, 2024).
-    #[serde(rename = "upgrad")]
-    UpGrad(UpGradConfig),
-    /// DualProj (Quinton & Rey, 2024).
-    #[serde(rename = "dualproj")]
-    DualProj(DualProjConfig),
-}
-
-impl WeightingConfig {
-    /// Every registered method with its defaults.
-    pub fn all() -> Vec<WeightingConfig> {
-        vec![
-            WeightingConfig::Equal,
-            WeightingConfig::Fixed(FixedConfig::default()),
-            WeightingConfig::Uncertainty,
-            WeightingConfig::Dtp(DtpConfig::default()),
-            WeightingConfig::GradNorm(GradNormConfig::default()),
-            WeightingConfig::Dwa(DwaConfig::default()),
-            WeightingConfig::Rlw,
-            WeightingConfig::Gls,
-            WeightingConfig::Stch(StchConfig::default()),
-            WeightingConfig::Famo(FamoConfig::default()),
-            WeightingConfig::Alternating,
-            WeightingConfig::GradDrop,
-            WeightingConfig::DbMtl(DbMtlConfig::default()),
-            WeightingConfig::Mgda(MgdaConfig::default()),
-            WeightingConfig::MgdaUb(MgdaConfig::default()),
-            WeightingConfig::LabelReweight(LabelReweightConfig::default()),
-            WeightingConfig::PeLtr(PeLtrConfig::default()),
-            WeightingConfig::PcGrad(PcGradConfig::default()),
-            WeightingConfig::CaGrad(CaGradConfig::default()),
-            WeightingConfig::Imtl(ImtlConfig::default()),
-            WeightingConfig::GradVac(GradVacConfig::default()),
-            WeightingConfig::AlignedMtl(AlignedMtlConfig::default()),
-            WeightingConfig::NashMtl(NashMtlConfig::default()),
-            WeightingConfig::UpGrad(UpGradConfig::default()),
-            WeightingConfig::DualProj(DualProjConfig::default()),
-        ]
-    }
-
-    /// The stable id used on the command line and in URLs.
-    pub fn id(&self) -> &'static str {
-        match self {
-            WeightingConfig::Equal => "equal",
-            WeightingConfig::Fixed(_) => "fixed",
-            WeightingConfig::Uncertainty => "uncertainty",
-            WeightingConfig::Dtp(_) => "dtp",
-            WeightingConfig::GradNorm(_) => "gradnorm",
-            WeightingConfig::Dwa(_) => "dwa",
-            WeightingConfig::Rlw => "rlw",
-            WeightingConfig::Gls => "gls",
-            WeightingConfig::Stch(_) => "stch",
-            WeightingConfig::Famo(_) => "famo",
-            WeightingConfig::Alternating => "alternating",
-            WeightingConfig::GradDrop => "graddrop",
-            WeightingConfig::DbMtl(_) => "db-mtl",
-            WeightingConfig::Mgda(_) => "mgda",
-            WeightingConfig::MgdaUb(_) => "mgda-ub",
-            WeightingConfig::LabelReweight(_) => "label-reweight",
-            WeightingConfig::PeLtr(_) => "pe-ltr",
-            WeightingConfig::PcGrad(_) => "pcgrad",
-            WeightingConfig::CaGrad(_) => "cagrad",
-            WeightingConfig::Imtl(_) => "imtl",
-            WeightingConfig::GradVac(_) => "gradvac",
-            WeightingConfig::AlignedMtl(_) => "aligned-mtl",
-            WeightingConfig::NashMtl(_) => "nash-mtl",
-            WeightingConfig::UpGrad(_) => "upgrad",
-            WeightingConfig::DualProj(_) => "dualproj",
-        }
-    }
-
-    /// The default config of the method called `id`.
-    ///
-    /// # Errors
-    /// An unknown id, with the list of known ones.
-    pub fn from_id(id: &str) -> Result<WeightingConfig, ConfigError> {
-        Self::all()
-            .into_iter()
-            .find(|config| config.id() == id)
-            .ok_or_else(|| unknown_id("weighting", id, Self::all().iter().map(|c| c.id())))
-    }
-
-    /// Checks the hyperparameters for `tasks` tasks.
-    ///
-    /// # Errors
-    /// The offending field (prefixed with `weighting.`) and its allowed range.
-    pub fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
-        match self {
-            WeightingConfig::Equal
-            | WeightingConfig::Uncertainty
-            | WeightingConfig::Rlw
-            | WeightingConfig::Gls
-            | WeightingConfig::Alternating
-            | WeightingConfig::GradDrop
-            | WeightingConfig::Mgda(_)
-            | WeightingConfig::MgdaUb(_) => Ok(()),
-            WeightingConfig::DbMtl(config) => config.validate(),
-            WeightingConfig::LabelReweight(config) => config.validate(),
-            WeightingConfig::PeLtr(config) => config.validate(tasks),
-            WeightingConfig::CaGrad(config) => config.validate(),
-            WeightingConfig::GradVac(config) => config.validate(),
-            WeightingConfig::PcGrad(_)
-            | WeightingConfig::Imtl(_)
-            | WeightingConfig::AlignedMtl(_)
-            | WeightingConfig::NashMtl(_)
-            | WeightingConfig::UpGrad(_)
-            | WeightingConfig::DualProj(_) => Ok(()),
-            WeightingConfig::Fixed(config) => config.validate(tasks),
-            WeightingConfig::Dtp(config) => config.validate(),
-            WeightingConfig::GradNorm(config) => config.validate(),
-            WeightingConfig::Dwa(config) => config.validate(),
-            WeightingConfig::Stch(config) => config.validate(),
-            WeightingConfig::Famo(config) => config.validate(),
-        }
-        .map_err(|error| error.within("weighting"))
-    }
-
-    /// Builds the method for the run described by `context`.
-    ///
-    /// # Errors
-    /// As [`WeightingConfig::validate`].
-    pub fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
-        let tasks = context.task_count();
-        self.validate(tasks)?;
-        Ok(match self {
-            WeightingConfig::Equal => Box::new(Equal),
-            WeightingConfig::Fixed(config) => Box::new(Fixed::new(config, tasks)),
-            WeightingConfig::Uncertainty => Box::new(Uncertainty::new(context)),
-            WeightingConfig::Dtp(config) => Box::new(Dtp::new(config)),
-            WeightingConfig::GradNorm(config) => Box::new(GradNorm::new(config, tasks)),
-            WeightingConfig::Dwa(config) => Box::new(Dwa::new(config)),
-            WeightingConfig::Rlw => Box::new(Rlw::new(context)),
-            WeightingConfig::Gls => Box::new(Gls),
-            WeightingConfig::Stch(config) => Box::new(Stch::new(config)),
-            WeightingConfig::Famo(config) => Box::new(Famo::new(config)),
-            WeightingConfig::Alternating => Box::new(Alternating::default()),
-            WeightingConfig::GradDrop => Box::new(GradDrop),
-            WeightingConfig::DbMtl(config) => Box::new(DbMtl::new(config)),
-            WeightingConfig::Mgda(config) => {
-                Box::new(Mgda::new(config, GramSource::SharedParameters))
-            }
-            WeightingConfig::MgdaUb(config) => {
-                Box::new(Mgda::new(config, GramSource::Representation))
-            }
-            WeightingConfig::LabelReweight(config) => {
-                Box::new(LabelReweight::new(config, context).map_err(|e| e.within("weighting"))?)
-            }
-            WeightingConfig::PeLtr(config) => Box::new(OnSharedGram(PeLtr::new(config, tasks))),
-            WeightingConfig::PcGrad(_) => Box::new(OnSharedGram(PcGrad::new(context))),
-            WeightingConfig::CaGrad(config) => Box::new(OnSharedGram(CaGrad::new(config))),
-            WeightingConfig::Imtl(config) => Box::new(Imtl::new(config, context)),
-            WeightingConfig::GradVac(config) => {
-                Box::new(OnSharedGram(GradVac::new(config, context)))
-            }
-            WeightingConfig::AlignedMtl(_) => Box::new(OnSharedGram(AlignedMtl)),
-            WeightingConfig::NashMtl(_) => Box::new(OnSharedGram(NashMtl)),
-            WeightingConfig::UpGrad(_) => Box::new(OnSharedGram(UpGrad)),
-            WeightingConfig::DualProj(_) => Box::new(OnSharedGram(DualProj)),
-        })
-    }
-}
-
-/// Which Gram matrix a host-reading gradient method works on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum GramSource {
-    /// Of the gradients with respect to the shared representation.
-    Representation,
-    /// Of the gradients with respect to the shared parameters.
-    SharedParameters,
-}
-
-impl GramSource {
-    /// What the trainer must compute for this source.
-    pub fn needs(self) -> Needs {
-        match self {
-            GramSource::Representation => Needs::RepresentationGradients,
-            GramSource::SharedParameters => Needs::SharedGradients,
-        }
-    }
-
-    /// The host Gram matrix and losses from `signals` (the method asked for them).
-    pub fn read(self, signals: &StepSignals) -> (aggregate::Gram, &[f64]) {
-        let host = signals
-            .host
-            .as_ref()
-            .expect("a Gram-based method sets `reads_host`");
-        let gram = match self {
-            GramSource::Representation => &host.representation_gram,
-            GramSource::SharedParameters => &host.shared_gram,
-        };
-        let gram = gram
-            .as_ref()
-            .expect("the trainer computes what `needs` asks");
-        (aggregate::Gram::from_row_major(gram.clone()), &host.losses)
-    }
-}
-
-/// A gradient method whose shared parameters descend Σ_k w_k·g_k with weights that depend only
-/// on the Gram matrix of the shared-parameter gradients (PCGrad, CAGrad, Nash-MTL, ...).
-/// Wrapped in [`OnSharedGram`] it is a [`Weighting`]: it needs the shared-parameter gradients,
-/// reads their T×T Gram matrix back each step, and lets each task's own parameters descend their
-/// own gradient (as the papers' algorithms do).
-pub trait GramRule {
-    /// This step's weights of the task gradients.
-    fn weights(&mut self, gram: &aggregate::Gram) -> Vec<f64>;
-}
-
-/// A [`GramRule`] as a [`Weighting`].
-#[derive(Debug, Clone)]
-pub struct OnSharedGram<R>(pub R);
-
-impl<R: GramRule> Weighting for OnSharedGram<R> {
-    fn needs(&self) -> Needs {
-        Needs::SharedGradients
-    }
-
-    fn reads_host(&self) -> bool {
-        true
-    }
-
-    fn update(&mut self, signals: &StepSignals) -> Update {
-        let (gram, _) = GramSource::SharedParameters.read(signals);
-        shared_weights(&self.0.weights(&gram), &signals.device)
-    }
-}
-
-/// `values` as a `[n]` tensor on `device`.
-pub(crate) fn upload(values: &[f64], device: &Device) -> Tensor<1> {
-    let values: Vec<f32> = values.iter().map(|&v| v as f32).collect();
-    let count = values.len();
-    Tensor::from_data(TensorData::new(values, [count]), device)
-}
-
-/// The shared parameters on Σ_k w_k·∇L_k, each task's own parameters on its own gradient.
-pub(crate) fn shared_weights(weights: &[f64], device: &Device) -> Update {
-    Update::SharedWeights {
-        weights: upload(weights, device),
-        heads: Tensor::ones([weights.len()], device),
-    }
 }
 
 #[cfg(test)]
