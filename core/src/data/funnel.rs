@@ -29,11 +29,13 @@ pub struct FunnelConfig {
     /// Mean conversion rate among clicked rows (default 0.1).
     pub conversion_rate: f64,
     /// Standard deviation of the logits before the base-rate shift: how predictable the
-    /// events are (default 1.5).
+    /// events are (default 2).
     pub signal: f64,
     /// Input dimension (default 32).
     pub input_dim: usize,
-    /// Number of sine terms in the logits (default 10).
+    /// Number of sine terms in the logits (default 2: with MMoE's 10, learning the logit from
+    /// 0/1 events at a 10% rate takes far more data than a demo has; measured: click AUC 0.51
+    /// after 1500 steps with 10 sines, 0.90 after 300 with 2).
     pub sines: usize,
     /// Rows per split.
     pub samples: SplitSizes,
@@ -45,9 +47,9 @@ impl Default for FunnelConfig {
             correlation: 0.5,
             click_rate: 0.1,
             conversion_rate: 0.1,
-            signal: 1.5,
+            signal: 2.0,
             input_dim: 32,
-            sines: 10,
+            sines: 2,
             samples: SplitSizes {
                 train: 20_000,
                 validation: 5000,
@@ -211,5 +213,21 @@ mod tests {
         let mask = rows.masks[1].as_ref().expect("conversion has a mask");
         assert_eq!(mask, &rows.targets[0]);
         assert!(rows.masks[0].is_none());
+    }
+}
+
+#[cfg(test)]
+mod signal_tests {
+    use super::*;
+    use crate::metrics::auc;
+
+    /// The events follow the true probabilities, and those follow the features: a model can
+    /// learn them.
+    #[test]
+    fn clicks_are_predictable_from_the_true_probabilities() {
+        let rows = FunnelConfig::default().generate(3);
+        let truth = rows.funnel.as_ref().unwrap();
+        let oracle = auc(&truth.click_probability, &rows.targets[0]).unwrap();
+        assert!(oracle > 0.7, "oracle click AUC {oracle}");
     }
 }
