@@ -4,6 +4,7 @@
 mod dual;
 
 use crate::error::ConfigError;
+use crate::weighting::adam::HostAdam;
 use crate::weighting::{Weighting, aggregate::Gram, aggregate::min_norm_weights, aggregate_rows};
 use dual::Dual;
 use serde::{Deserialize, Serialize};
@@ -169,7 +170,7 @@ pub fn run_toy(
     settings: ToySettings,
 ) -> Result<ToyRun, String> {
     let mut point = start;
-    let (mut first, mut second) = ([0.0; 2], [0.0; 2]);
+    let mut adam = HostAdam::new(2, settings.learning_rate);
     let mut trajectory = vec![start];
     let mut values = vec![values_at(objective, start)];
     for step in 0..settings.steps {
@@ -183,15 +184,7 @@ pub fn run_toy(
             ));
         }
         // Adam, as in the toy's reference code.
-        let t = (step + 1) as i32;
-        for axis in 0..2 {
-            first[axis] = 0.9 * first[axis] + 0.1 * direction[axis];
-            second[axis] = 0.999 * second[axis] + 0.001 * direction[axis] * direction[axis];
-            let corrected_first = first[axis] / (1.0 - 0.9f64.powi(t));
-            let corrected_second = second[axis] / (1.0 - 0.999f64.powi(t));
-            point[axis] -=
-                settings.learning_rate * corrected_first / (corrected_second.sqrt() + 1e-8);
-        }
+        adam.step(&mut point, direction);
         if (step + 1) % settings.record_every.max(1) == 0 || step + 1 == settings.steps {
             trajectory.push(point);
             values.push(values_at(objective, point));

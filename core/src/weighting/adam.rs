@@ -49,6 +49,41 @@ impl TensorAdam {
     }
 }
 
+/// The same Adam on a few host numbers (the toys' point, IMTL's log-scales).
+#[derive(Debug, Clone)]
+pub(crate) struct HostAdam {
+    learning_rate: f64,
+    first: Vec<f64>,
+    second: Vec<f64>,
+    steps: i32,
+}
+
+impl HostAdam {
+    pub fn new(size: usize, learning_rate: f64) -> Self {
+        Self {
+            learning_rate,
+            first: vec![0.0; size],
+            second: vec![0.0; size],
+            steps: 0,
+        }
+    }
+
+    /// One descent step of `parameter` along `gradient`, in place.
+    pub fn step(&mut self, parameter: &mut [f64], gradient: &[f64]) {
+        self.steps += 1;
+        let (beta_1, beta_2) = (TensorAdam::BETA_1, TensorAdam::BETA_2);
+        let moments = self.first.iter_mut().zip(self.second.iter_mut());
+        for ((value, g), (first, second)) in parameter.iter_mut().zip(gradient).zip(moments) {
+            *first = beta_1 * *first + (1.0 - beta_1) * g;
+            *second = beta_2 * *second + (1.0 - beta_2) * g * g;
+            let corrected_first = *first / (1.0 - beta_1.powi(self.steps));
+            let corrected_second = *second / (1.0 - beta_2.powi(self.steps));
+            *value -= self.learning_rate * corrected_first
+                / (corrected_second.sqrt() + TensorAdam::EPSILON);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +104,10 @@ mod tests {
             (next[0] - 0.9).abs() < 1e-5 && (next[1] - 1.1).abs() < 1e-4,
             "{next:?}"
         );
+        // The host version takes the same first step.
+        let mut host = HostAdam::new(2, 0.1);
+        let mut parameter = [1.0, 1.0];
+        host.step(&mut parameter, &[3.0, -0.01]);
+        assert!((parameter[0] - 0.9).abs() < 1e-9 && (parameter[1] - 1.1).abs() < 1e-6);
     }
 }

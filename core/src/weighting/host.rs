@@ -33,9 +33,7 @@ pub fn aggregate_rows(
     let loss_values: Vec<f32> = losses.iter().map(|&l| l as f32).collect();
     let needs = method.needs();
     let gram = Gram::of(rows);
-    let gram_values: Vec<f64> = (0..tasks * tasks)
-        .map(|i| gram.get(i / tasks, i % tasks))
-        .collect();
+    let gram_values = gram.values().to_vec();
     let signals = StepSignals {
         step,
         losses: Tensor::from_data(TensorData::new(loss_values, [tasks]), &device),

@@ -14,7 +14,8 @@
 //! Reads the losses (and with G the Gram matrix of the shared-parameter gradients) back every
 //! step: s is learned on the host.
 
-use super::aggregate::{Gram, imtl_g_weights};
+use super::adam::HostAdam;
+use super::aggregate::imtl_g_weights;
 use super::{GramSource, MethodContext, Needs, StepSignals, Update, Weighting, upload};
 use serde::{Deserialize, Serialize};
 
@@ -44,10 +45,7 @@ pub struct ImtlConfig {
 pub struct Imtl {
     mode: ImtlMode,
     scales: Vec<f64>,
-    first: Vec<f64>,
-    second: Vec<f64>,
-    steps: i32,
-    learning_rate: f64,
+    adam: HostAdam,
 }
 
 impl Imtl {
@@ -57,25 +55,19 @@ impl Imtl {
         Self {
             mode: config.mode,
             scales: vec![0.0; tasks],
-            first: vec![0.0; tasks],
-            second: vec![0.0; tasks],
-            steps: 0,
-            learning_rate: context.learning_rate,
+            adam: HostAdam::new(tasks, context.learning_rate),
         }
     }
 
     /// e^{s}, then one Adam step of s on the gradient e^{s}·L − 1.
     fn loss_scales(&mut self, losses: &[f64]) -> Vec<f64> {
         let scales: Vec<f64> = self.scales.iter().map(|s| s.exp()).collect();
-        self.steps += 1;
-        for k in 0..scales.len() {
-            let gradient = scales[k] * losses[k] - 1.0;
-            self.first[k] = 0.9 * self.first[k] + 0.1 * gradient;
-            self.second[k] = 0.999 * self.second[k] + 0.001 * gradient * gradient;
-            let first = self.first[k] / (1.0 - 0.9f64.powi(self.steps));
-            let second = self.second[k] / (1.0 - 0.999f64.powi(self.steps));
-            self.scales[k] -= self.learning_rate * first / (second.sqrt() + 1e-8);
-        }
+        let gradient: Vec<f64> = scales
+            .iter()
+            .zip(losses)
+            .map(|(s, l)| s * l - 1.0)
+            .collect();
+        self.adam.step(&mut self.scales, &gradient);
         scales
     }
 }
@@ -105,11 +97,7 @@ impl Weighting for Imtl {
         }
         let (gram, _) = GramSource::SharedParameters.read(signals);
         // Gradients of the scaled losses: G'_ij = e^{s_i}·e^{s_j}·G_ij.
-        let scaled = Gram::from_row_major(
-            (0..tasks * tasks)
-                .map(|i| scales[i / tasks] * scales[i % tasks] * gram.get(i / tasks, i % tasks))
-                .collect(),
-        );
+        let scaled = gram.scaled(&scales);
         let alpha = imtl_g_weights(&scaled);
         let weights: Vec<f64> = alpha.iter().zip(&scales).map(|(a, s)| a * s).collect();
         Update::SharedWeights {

@@ -72,11 +72,8 @@ impl Mgda {
                 if n > 1e-12 { n } else { 1.0 }
             })
             .collect();
-        let normalized = Gram::from_row_major(
-            (0..tasks * tasks)
-                .map(|i| gram.get(i / tasks, i % tasks) / (scale[i / tasks] * scale[i % tasks]))
-                .collect(),
-        );
+        let inverse: Vec<f64> = scale.iter().map(|n| 1.0 / n).collect();
+        let normalized = gram.scaled(&inverse);
         aggregate::min_norm_weights(&normalized, 250, 1e-9)
             .iter()
             .zip(&scale)

@@ -16,7 +16,7 @@
 
 pub mod aggregate;
 
-mod adam;
+pub(crate) mod adam;
 mod aligned_mtl;
 mod alternating;
 mod cagrad;

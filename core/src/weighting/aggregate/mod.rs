@@ -79,6 +79,22 @@ impl Gram {
         self.values[i * self.tasks + j]
     }
 
+    /// The Gram matrix of the rescaled gradients f_k·g_k: entries f_i·f_j·G_ij.
+    pub fn scaled(&self, factors: &[f64]) -> Gram {
+        let tasks = self.tasks;
+        Gram {
+            tasks,
+            values: (0..tasks * tasks)
+                .map(|i| factors[i / tasks] * factors[i % tasks] * self.values[i])
+                .collect(),
+        }
+    }
+
+    /// Row-major entries.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
     /// ||Σ_k w_k g_k||² = wᵀGw.
     pub fn quadratic(&self, weights: &[f64]) -> f64 {
         let gw = self.times(weights);
