@@ -29,28 +29,83 @@ pub struct UrlState {
 /// The sections whose `kind` is chosen by a key of the same name.
 const SECTIONS: [&str; 3] = ["dataset", "arch", "weighting"];
 
-/// Encodes every field of `config` (and the hidden keys) as a hash without the leading `#`.
-pub fn encode(config: &RunConfig, hidden: &[String]) -> String {
+/// Which part of the config a key belongs to (the page groups its controls by it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// `seed`, `fm_factors`, `baselines`.
+    Run,
+    /// `dataset` and its kind's fields.
+    Dataset,
+    /// `arch` and its kind's fields.
+    Arch,
+    /// `weighting` and its kind's fields.
+    Weighting,
+    /// `optimizer`, its fields, and the training settings.
+    Train,
+}
+
+/// One key of the hash with its current value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The part of the config it belongs to.
+    pub section: Section,
+    /// The hash key (`correlation`, `samples.train`, `learning_rate`, ...).
+    pub key: String,
+    /// The value as the hash writes it (lists comma-separated).
+    pub value: String,
+}
+
+/// Every key of `config` in hash order: the kind keys (`dataset`, `arch`, `weighting`,
+/// `optimizer`) come first in their section, then that kind's fields.
+pub fn fields(config: &RunConfig) -> Vec<Field> {
     let value = serde_json::to_value(config).expect("a RunConfig always serialises");
-    let mut pairs = vec![("seed".to_string(), scalar(&value["seed"]))];
-    for section in SECTIONS {
-        let object = value[section].as_object().expect("sections are objects");
-        pairs.push((section.to_string(), scalar(&object["kind"])));
+    let mut fields = vec![field(Section::Run, "seed", scalar(&value["seed"]))];
+    let mut section_fields = |section: Section, name: &str, object: &Map<String, Value>| {
+        fields.push(field(section, name, scalar(&object["kind"])));
+        let mut pairs = Vec::new();
         flatten(object, "", &mut pairs);
+        fields.extend(pairs.into_iter().map(|(k, v)| field(section, &k, v)));
+    };
+    for (section, name) in [
+        (Section::Dataset, "dataset"),
+        (Section::Arch, "arch"),
+        (Section::Weighting, "weighting"),
+    ] {
+        section_fields(section, name, value[name].as_object().expect("an object"));
     }
     let train = value["train"].as_object().expect("train is an object");
-    let optimizer = train["optimizer"]
-        .as_object()
-        .expect("optimizer is an object");
-    pairs.push(("optimizer".to_string(), scalar(&optimizer["kind"])));
-    flatten(optimizer, "", &mut pairs);
+    let optimizer = train["optimizer"].as_object().expect("an object");
+    section_fields(Section::Train, "optimizer", optimizer);
     let mut train_fields = train.clone();
     train_fields.remove("optimizer");
+    let mut pairs = Vec::new();
     flatten(&train_fields, "", &mut pairs);
+    fields.extend(pairs.into_iter().map(|(k, v)| field(Section::Train, &k, v)));
     if let Some(fm) = &config.fm {
-        pairs.push(("fm_factors".to_string(), fm.factors.to_string()));
+        fields.push(field(Section::Run, "fm_factors", fm.factors.to_string()));
     }
-    pairs.push(("baselines".to_string(), scalar(&value["baselines"])));
+    fields.push(field(
+        Section::Run,
+        "baselines",
+        scalar(&value["baselines"]),
+    ));
+    fields
+}
+
+fn field(section: Section, key: &str, value: String) -> Field {
+    Field {
+        section,
+        key: key.to_string(),
+        value,
+    }
+}
+
+/// Encodes every field of `config` (and the hidden keys) as a hash without the leading `#`.
+pub fn encode(config: &RunConfig, hidden: &[String]) -> String {
+    let mut pairs: Vec<(String, String)> = fields(config)
+        .into_iter()
+        .map(|field| (field.key, field.value))
+        .collect();
     if !hidden.is_empty() {
         pairs.push(("hide".to_string(), hidden.join(",")));
     }
@@ -330,6 +385,42 @@ fn unescape(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::model::FmConfig;
+
+    #[test]
+    fn fields_name_every_key_once_in_its_section() {
+        let mut config = RunConfig {
+            fm: Some(FmConfig { factors: 3 }),
+            ..RunConfig::default()
+        };
+        config.weighting = WeightingConfig::from_id("cagrad").unwrap();
+        let fields = fields(&config);
+        let section = |key: &str| {
+            fields
+                .iter()
+                .find(|f| f.key == key)
+                .unwrap_or_else(|| panic!("no field {key}"))
+                .section
+        };
+        assert_eq!(section("seed"), Section::Run);
+        assert_eq!(section("fm_factors"), Section::Run);
+        assert_eq!(section("dataset"), Section::Dataset);
+        assert_eq!(section("correlation"), Section::Dataset);
+        assert_eq!(section("arch"), Section::Arch);
+        assert_eq!(section("experts"), Section::Arch);
+        assert_eq!(section("weighting"), Section::Weighting);
+        assert_eq!(section("c"), Section::Weighting);
+        assert_eq!(section("optimizer"), Section::Train);
+        assert_eq!(section("learning_rate"), Section::Train);
+        let mut keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
+        let count = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), count, "no key twice");
+        // The hash is exactly the fields.
+        let hash = encode(&config, &[]);
+        assert_eq!(hash.split('&').count(), count);
+        assert_eq!(decode(&hash).config, config);
+    }
 
     #[test]
     fn every_registered_option_round_trips() {

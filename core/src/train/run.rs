@@ -117,7 +117,8 @@ async fn train(
     Ok((history, trainer.final_report().await?))
 }
 
-fn compare(model: &FinalReport, baselines: FinalReport) -> BaselineComparison {
+/// Compares the multi-task model's final report with its single-task baselines' (test split).
+pub fn compare(model: &FinalReport, baselines: FinalReport) -> BaselineComparison {
     let gains = model
         .tasks
         .iter()

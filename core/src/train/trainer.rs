@@ -293,6 +293,23 @@ impl Trainer {
         })
     }
 
+    /// The mean training loss per task over the steps since the last report (empty before the
+    /// first step of a window). One small asynchronous read: a live view between reports, and
+    /// the way a driver waits for the device to catch up with the steps it enqueued.
+    ///
+    /// # Errors
+    /// A failed device read.
+    pub async fn running_loss(&self) -> Result<Vec<f64>, RunError> {
+        let window = &self.report_window;
+        if window.steps == 0 {
+            return Ok(Vec::new());
+        }
+        let mean = window.losses.clone() / window.steps as f64;
+        Reads::execute(Transaction::default().register(mean))
+            .await?
+            .next_f64()
+    }
+
     /// The device the model trains on (with autodiff).
     pub fn device(&self) -> &Device {
         &self.device

@@ -1,0 +1,97 @@
+//! What the charts draw, accumulated from the worker's reports: one [`Series`] per task and
+//! quantity, the latest gate utilisation, and the seesaw trajectory.
+
+use crate::seesaw::Trajectory;
+use crate::series::Series;
+use seesaw_core::train::{GateUtilisation, HistoryEntry, RunConfig};
+
+/// Points kept per line (a long run halves its resolution instead of growing).
+const CAPACITY: usize = 2048;
+
+/// Chart data of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Charts {
+    /// Task names.
+    pub tasks: Vec<String>,
+    /// Metric name per task (`auc`, `mse`), once the first report came.
+    pub metric_names: Vec<String>,
+    /// Training loss per task (report windows).
+    pub train_loss: Vec<Series>,
+    /// Validation loss per task.
+    pub validation_loss: Vec<Series>,
+    /// Validation metric per task.
+    pub metric: Vec<Series>,
+    /// Mean task weight per task.
+    pub weights: Vec<Series>,
+    /// Gradient cosine per task pair `(i, j)`, `i < j`.
+    pub cosine: Vec<((usize, usize), Series)>,
+    /// The latest gate utilisation (empty for architectures without gates).
+    pub gates: Vec<GateUtilisation>,
+    /// The baselines' validation metric per task.
+    pub baseline_metric: Vec<Series>,
+    /// Gains over the baselines, report by report.
+    pub trajectory: Trajectory,
+}
+
+impl Charts {
+    /// Empty charts for `config`'s tasks.
+    pub fn new(config: &RunConfig) -> Self {
+        let tasks: Vec<String> = config.dataset.tasks().into_iter().map(|t| t.name).collect();
+        let lines = || vec![Series::new(CAPACITY); tasks.len()];
+        let cosine = (0..tasks.len())
+            .flat_map(|i| (i + 1..tasks.len()).map(move |j| (i, j)))
+            .map(|pair| (pair, Series::new(CAPACITY)))
+            .collect();
+        Self {
+            metric_names: Vec::new(),
+            train_loss: lines(),
+            validation_loss: lines(),
+            metric: lines(),
+            weights: lines(),
+            baseline_metric: lines(),
+            cosine,
+            gates: Vec::new(),
+            trajectory: Trajectory::default(),
+            tasks,
+        }
+    }
+
+    /// Adds a report of the multi-task model.
+    pub fn add_report(&mut self, entry: &HistoryEntry) {
+        let x = entry.step as f64;
+        for (series, &loss) in self.train_loss.iter_mut().zip(&entry.train_loss) {
+            series.push(x, loss);
+        }
+        for (series, &weight) in self.weights.iter_mut().zip(&entry.weights) {
+            series.push(x, weight);
+        }
+        for (k, task) in entry.validation.iter().enumerate() {
+            if let Some(series) = self.validation_loss.get_mut(k) {
+                series.push(x, task.loss);
+            }
+            if let (Some(series), Some(value)) = (self.metric.get_mut(k), task.value) {
+                series.push(x, value);
+            }
+        }
+        self.metric_names = entry.validation.iter().map(|t| t.metric.clone()).collect();
+        for ((i, j), series) in &mut self.cosine {
+            if let Some(&c) = entry.gradient_cosine.get(*i).and_then(|row| row.get(*j)) {
+                series.push(x, c);
+            }
+        }
+        self.gates.clone_from(&entry.gates);
+        self.trajectory
+            .add_multi_task(entry.step, entry.validation.clone());
+    }
+
+    /// Adds a report of the single-task baselines.
+    pub fn add_baseline(&mut self, entry: &HistoryEntry) {
+        for (k, task) in entry.validation.iter().enumerate() {
+            if let (Some(series), Some(value)) = (self.baseline_metric.get_mut(k), task.value) {
+                series.push(entry.step as f64, value);
+            }
+        }
+        self.trajectory
+            .add_baseline(entry.step, entry.validation.clone());
+    }
+}

@@ -1,0 +1,17 @@
+//! Seesaw's browser app: the playground page and its training worker.
+//!
+//! The pure parts (the page's reducer, chart scales and decimation, the seesaw trajectory, the
+//! worker protocol, the run session) compile and are tested natively; `web` is the thin
+//! browser shell (yew components, canvas drawing, the Web Worker) and exists only on wasm32.
+
+pub mod catalog;
+pub mod chart;
+pub mod chart_data;
+pub mod protocol;
+pub mod seesaw;
+pub mod series;
+pub mod session;
+pub mod state;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

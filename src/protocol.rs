@@ -1,0 +1,246 @@
+//! The messages between the page and the training worker. Both sides are this crate, so the
+//! messages are Rust enums sent as JSON strings (`postMessage` with a string is cheap, and the
+//! format is readable in the browser's devtools).
+
+use seesaw_core::ConfigError;
+use seesaw_core::train::{BaselineComparison, FinalReport, HistoryEntry, RunConfig};
+use serde::{Deserialize, Serialize};
+
+/// Which backend the page asks for (`backend` in the URL hash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendChoice {
+    /// WebGPU when the browser has a hardware adapter and it beats the CPU on a short
+    /// calibration; the CPU otherwise.
+    #[default]
+    Auto,
+    /// WebGPU whenever the browser offers it (tests use this with a software adapter).
+    Webgpu,
+    /// burn's `flex` CPU backend, compiled into the page.
+    Cpu,
+}
+
+impl BackendChoice {
+    /// Every choice, in menu order.
+    pub const ALL: [BackendChoice; 3] = [
+        BackendChoice::Auto,
+        BackendChoice::Webgpu,
+        BackendChoice::Cpu,
+    ];
+
+    /// The URL value: `auto`, `webgpu` or `cpu`.
+    pub fn id(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Webgpu => "webgpu",
+            BackendChoice::Cpu => "cpu",
+        }
+    }
+
+    /// Parses a URL value.
+    ///
+    /// # Errors
+    /// Anything but `auto`, `webgpu` and `cpu`.
+    pub fn from_id(id: &str) -> Result<BackendChoice, ConfigError> {
+        Self::ALL
+            .into_iter()
+            .find(|choice| choice.id() == id)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "backend",
+                    format!("unknown backend `{id}`; known: auto, webgpu, cpu"),
+                )
+            })
+    }
+}
+
+/// The backend a run actually uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BackendKind {
+    /// burn's wgpu backend on the browser's WebGPU.
+    WebGpu,
+    /// burn's `flex` backend on the CPU, in wasm.
+    Cpu,
+}
+
+impl BackendKind {
+    /// How the page names it (`WebGPU` or `CPU`; the `backend` test hook reads this).
+    pub fn label(self) -> &'static str {
+        match self {
+            BackendKind::WebGpu => "WebGPU",
+            BackendKind::Cpu => "CPU",
+        }
+    }
+}
+
+/// The backend in use, the adapter, and why it was chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackendInfo {
+    /// WebGPU or CPU.
+    pub kind: BackendKind,
+    /// The adapter (`google swiftshader`, ...) or `wasm32` for the CPU.
+    pub adapter: String,
+    /// Why this backend: the choice, a fallback, or the calibration's numbers.
+    pub reason: String,
+    /// Whether the reason is a fallback the user should notice (no WebGPU, init failure).
+    pub fallback: bool,
+}
+
+/// Page → worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// Start a new run (dropping the previous one), paused at step 0.
+    Configure {
+        /// The run's id; the worker tags everything it sends about this run with it.
+        run: u32,
+        /// The config, already valid.
+        config: Box<RunConfig>,
+        /// The backend asked for.
+        backend: BackendChoice,
+    },
+    /// Train until paused or done.
+    Play,
+    /// Stop after the step in flight.
+    Pause,
+    /// Do one step, then stay paused.
+    Step,
+}
+
+/// Worker → page. Every message but `Log` names the run it is about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// The worker's module is loaded and it listens.
+    Loaded,
+    /// The run is built and ready at step 0.
+    Ready {
+        /// The run.
+        run: u32,
+        /// The backend in use.
+        backend: BackendInfo,
+        /// Milliseconds from the Configure message to ready (device, data, model).
+        setup_ms: f64,
+    },
+    /// Sent after every slice of steps (a few per second at most).
+    Progress {
+        /// The run.
+        run: u32,
+        /// Steps done.
+        step: usize,
+        /// Steps per second over the last slices.
+        steps_per_second: f64,
+        /// Mean training loss per task since the last report (one read per slice).
+        running_loss: Vec<f64>,
+        /// Whether the worker is still playing.
+        playing: bool,
+    },
+    /// A report of the multi-task model (every `eval_every` steps).
+    Report {
+        /// The run.
+        run: u32,
+        /// The report.
+        entry: Box<HistoryEntry>,
+    },
+    /// A report of the single-task baselines at the same step.
+    Baseline {
+        /// The run.
+        run: u32,
+        /// The baselines' report.
+        entry: Box<HistoryEntry>,
+    },
+    /// The step budget is spent: test-split evaluation and the comparison with the baselines.
+    Finished {
+        /// The run.
+        run: u32,
+        /// Validation and test metrics.
+        final_report: Box<FinalReport>,
+        /// MTL gain and Δm, when baselines were trained.
+        comparison: Option<Box<BaselineComparison>>,
+    },
+    /// The run stopped: divergence, a lost device, an invalid config.
+    Failed {
+        /// The run.
+        run: u32,
+        /// What happened, for the notice bar.
+        message: String,
+    },
+    /// The worker panicked (a lost GPU device, a bug): its module cannot continue.
+    Crashed {
+        /// The panic message.
+        message: String,
+    },
+    /// A line for the browser console.
+    Log {
+        /// The line.
+        message: String,
+    },
+}
+
+impl ToWorker {
+    /// The JSON sent through `postMessage`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("messages serialise")
+    }
+
+    /// Parses a message.
+    ///
+    /// # Errors
+    /// Not a page message.
+    pub fn from_json(json: &str) -> Result<Self, String> {
+        serde_json::from_str(json).map_err(|error| format!("bad message to the worker: {error}"))
+    }
+}
+
+impl FromWorker {
+    /// The JSON sent through `postMessage`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("messages serialise")
+    }
+
+    /// Parses a message.
+    ///
+    /// # Errors
+    /// Not a worker message.
+    pub fn from_json(json: &str) -> Result<Self, String> {
+        serde_json::from_str(json).map_err(|error| format!("bad message from the worker: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_choices_round_trip_and_reject_unknown_ids() {
+        for choice in BackendChoice::ALL {
+            assert_eq!(BackendChoice::from_id(choice.id()).unwrap(), choice);
+        }
+        let error = BackendChoice::from_id("tpu").unwrap_err();
+        assert_eq!(error.field, "backend");
+        assert!(error.message.contains("auto, webgpu, cpu"), "{error}");
+    }
+
+    #[test]
+    fn messages_round_trip_through_json() {
+        let configure = ToWorker::Configure {
+            run: 3,
+            config: Box::default(),
+            backend: BackendChoice::Webgpu,
+        };
+        assert_eq!(
+            ToWorker::from_json(&configure.to_json()).unwrap(),
+            configure
+        );
+        let progress = FromWorker::Progress {
+            run: 3,
+            step: 40,
+            steps_per_second: 12.5,
+            running_loss: vec![0.5, 0.25],
+            playing: true,
+        };
+        assert_eq!(
+            FromWorker::from_json(&progress.to_json()).unwrap(),
+            progress
+        );
+        assert!(FromWorker::from_json("{\"Nope\":1}").is_err());
+    }
+}

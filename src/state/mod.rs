@@ -1,0 +1,389 @@
+//! The page's state and its reducer: every user action and every worker message is an
+//! [`Action`]; [`PageState::apply`] updates the state and returns the [`Effect`]s the browser
+//! shell performs (messages to the worker, a new URL hash). Pure, so it is tested natively.
+
+use crate::chart_data::Charts;
+use crate::protocol::{BackendChoice, BackendInfo, FromWorker, ToWorker};
+use seesaw_core::data::DatasetConfig;
+use seesaw_core::model::ArchConfig;
+use seesaw_core::train::{BaselineComparison, FinalReport, OptimizerConfig, RunConfig};
+use seesaw_core::url;
+use seesaw_core::weighting::WeightingConfig;
+
+/// The page's step budget when the link does not set `steps`: long enough to watch, and the
+/// final test evaluation still comes.
+pub const PAGE_STEPS: usize = 3000;
+
+/// Keys the page reads itself; everything else is the run config's.
+const PAGE_KEYS: [&str; 1] = ["backend"];
+
+/// Something that happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The page loaded or the user edited the hash.
+    Hash(String),
+    /// A control changed a hash key (`correlation`, `arch`, `fm_factors`, ...).
+    SetField {
+        /// The hash key.
+        key: String,
+        /// Its new value as text (an empty `fm_factors` turns the FM term off).
+        value: String,
+    },
+    /// The backend menu.
+    SetBackend(BackendChoice),
+    /// The "regenerate" button: a new seed.
+    Reseed(u64),
+    /// Play.
+    Play,
+    /// Pause.
+    Pause,
+    /// One step.
+    Step,
+    /// Reset to step 0 with the same config.
+    Reset,
+    /// The user closed the notices.
+    DismissNotices,
+    /// A message from the worker.
+    Worker(FromWorker),
+    /// The worker died (a panic, a lost device); the page keeps the config.
+    WorkerCrashed(String),
+}
+
+/// What the browser shell must do after an action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Post to the worker.
+    Send(ToWorker),
+    /// Replace the URL hash (without a navigation or a `hashchange`).
+    WriteHash(String),
+    /// Start a fresh worker (after a crash), then send the messages that follow.
+    RestartWorker,
+}
+
+/// Everything the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageState {
+    /// The run config (always valid).
+    pub config: RunConfig,
+    /// Hash keys whose controls are hidden.
+    pub hidden: Vec<String>,
+    /// The backend asked for.
+    pub backend_choice: BackendChoice,
+    /// Messages for the notice bar (invalid link values, fallbacks, failures).
+    pub notices: Vec<String>,
+    /// The current run's id.
+    pub run: u32,
+    /// Whether training is running.
+    pub playing: bool,
+    /// Whether the worker has built the current run.
+    pub ready: bool,
+    /// Steps done.
+    pub step: usize,
+    /// Steps per second (the worker's measure).
+    pub steps_per_second: f64,
+    /// The backend in use, once the worker has chosen.
+    pub backend: Option<BackendInfo>,
+    /// Latest training loss per task.
+    pub latest_loss: Vec<f64>,
+    /// Chart data.
+    pub charts: Charts,
+    /// The final evaluation, once the budget is spent.
+    pub finished: Option<(FinalReport, Option<BaselineComparison>)>,
+    /// Why the run stopped early.
+    pub failed: Option<String>,
+    /// Whether the worker must be restarted before the next run.
+    worker_dead: bool,
+}
+
+impl Default for PageState {
+    fn default() -> Self {
+        let config = page_defaults(RunConfig::default(), &[]);
+        Self {
+            charts: Charts::new(&config),
+            config,
+            hidden: Vec::new(),
+            backend_choice: BackendChoice::Auto,
+            notices: Vec::new(),
+            run: 0,
+            playing: false,
+            ready: false,
+            step: 0,
+            steps_per_second: 0.0,
+            backend: None,
+            latest_loss: Vec::new(),
+            finished: None,
+            failed: None,
+            worker_dead: false,
+        }
+    }
+}
+
+impl PageState {
+    /// The hash that reproduces the current run (config, hidden keys, backend).
+    pub fn hash(&self) -> String {
+        let mut hash = url::encode(&self.config, &self.hidden);
+        if self.backend_choice != BackendChoice::Auto {
+            hash.push_str(&format!("&backend={}", self.backend_choice.id()));
+        }
+        hash
+    }
+
+    /// Whether the control of `key` is hidden by the link.
+    pub fn is_hidden(&self, key: &str) -> bool {
+        self.hidden.iter().any(|k| k == key)
+    }
+
+    /// Task names, in task order.
+    pub fn task_names(&self) -> Vec<String> {
+        self.config
+            .dataset
+            .tasks()
+            .into_iter()
+            .map(|task| task.name)
+            .collect()
+    }
+
+    /// Applies an action and returns what the shell must do.
+    pub fn apply(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Hash(hash) => {
+                if hash.trim_start_matches('#') == self.hash() && self.run > 0 {
+                    return Vec::new();
+                }
+                self.load_hash(&hash);
+                self.restart(false)
+            }
+            Action::SetField { key, value } => match self.edited(&key, &value) {
+                Ok(config) if config == self.config => Vec::new(),
+                Ok(config) => {
+                    self.config = config;
+                    let playing = self.playing;
+                    self.restart(playing)
+                }
+                Err(message) => {
+                    self.notice(message);
+                    Vec::new()
+                }
+            },
+            Action::SetBackend(choice) => {
+                self.backend_choice = choice;
+                let playing = self.playing;
+                self.restart(playing)
+            }
+            Action::Reseed(seed) => {
+                self.config.seed = seed;
+                let playing = self.playing;
+                self.restart(playing)
+            }
+            Action::Reset => self.restart(false),
+            Action::Play if self.finished.is_some() || self.failed.is_some() => {
+                // Play after the end starts the same run again from step 0.
+                self.restart(true)
+            }
+            Action::Play => {
+                self.playing = true;
+                vec![Effect::Send(ToWorker::Play)]
+            }
+            Action::Pause => {
+                self.playing = false;
+                vec![Effect::Send(ToWorker::Pause)]
+            }
+            Action::Step => {
+                self.playing = false;
+                vec![Effect::Send(ToWorker::Step)]
+            }
+            Action::DismissNotices => {
+                self.notices.clear();
+                Vec::new()
+            }
+            Action::Worker(FromWorker::Crashed { message }) | Action::WorkerCrashed(message) => {
+                self.playing = false;
+                self.worker_dead = true;
+                self.failed = Some(message.clone());
+                self.notice(format!(
+                    "the training worker stopped: {message}. Press reset (or play) to start \
+                     again; your settings are kept."
+                ));
+                Vec::new()
+            }
+            Action::Worker(message) => {
+                self.receive(message);
+                Vec::new()
+            }
+        }
+    }
+
+    fn notice(&mut self, message: String) {
+        if !self.notices.contains(&message) {
+            self.notices.push(message);
+        }
+    }
+
+    fn load_hash(&mut self, hash: &str) {
+        let mut core_pairs = Vec::new();
+        let mut page_pairs = Vec::new();
+        for pair in hash.trim_start_matches('#').split('&') {
+            let key = pair.split('=').next().unwrap_or_default();
+            if PAGE_KEYS.contains(&key) {
+                page_pairs.push(pair);
+            } else if !pair.is_empty() {
+                core_pairs.push(pair);
+            }
+        }
+        let decoded = url::decode(&core_pairs.join("&"));
+        let keys: Vec<&str> = core_pairs
+            .iter()
+            .map(|pair| pair.split('=').next().unwrap_or_default())
+            .collect();
+        self.config = page_defaults(decoded.config, &keys);
+        self.hidden = decoded.hidden;
+        self.notices = decoded.notices;
+        self.backend_choice = BackendChoice::Auto;
+        for pair in page_pairs {
+            let value = pair.split_once('=').map(|(_, v)| v).unwrap_or_default();
+            match BackendChoice::from_id(value) {
+                Ok(choice) => self.backend_choice = choice,
+                Err(error) => self.notices.push(format!("{error}; using auto")),
+            }
+        }
+    }
+
+    /// The config with `key` set to `value`, or why not (the current config is kept).
+    fn edited(&self, key: &str, value: &str) -> Result<RunConfig, String> {
+        let mut config = self.config.clone();
+        let kind_error = |error: seesaw_core::ConfigError| error.to_string();
+        match key {
+            "dataset" => config.dataset = DatasetConfig::from_id(value).map_err(kind_error)?,
+            "arch" => config.arch = ArchConfig::from_id(value).map_err(kind_error)?,
+            "weighting" => {
+                config.weighting = WeightingConfig::from_id(value).map_err(kind_error)?
+            }
+            "optimizer" => {
+                config.train.optimizer = match value {
+                    "adam" => OptimizerConfig::Adam,
+                    "sgd" => OptimizerConfig::Sgd { momentum: 0.9 },
+                    other => return Err(format!("unknown optimizer `{other}`")),
+                }
+            }
+            "fm_factors" if value.is_empty() => config.fm = None,
+            _ => {
+                let mut pairs: Vec<(String, String)> = url::fields(&config)
+                    .into_iter()
+                    .map(|field| (field.key, field.value))
+                    .filter(|(k, _)| k != key)
+                    .collect();
+                pairs.push((key.to_string(), value.to_string()));
+                let hash = pairs
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.replace('&', "%26").replace('#', "%23")))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                let decoded = url::decode(&hash);
+                if let Some(notice) = decoded.notices.first() {
+                    return Err(notice.trim_end_matches("; using the default").to_string()
+                        + "; the previous value is kept");
+                }
+                config = decoded.config;
+            }
+        }
+        config
+            .validate()
+            .map_err(|error| format!("{error}; the previous setting is kept"))?;
+        Ok(config)
+    }
+
+    /// Starts a new run with the current config; `play` starts it playing.
+    fn restart(&mut self, play: bool) -> Vec<Effect> {
+        self.run += 1;
+        self.playing = play;
+        self.ready = false;
+        self.step = 0;
+        self.steps_per_second = 0.0;
+        self.latest_loss.clear();
+        self.finished = None;
+        self.failed = None;
+        self.charts = Charts::new(&self.config);
+        let mut effects = Vec::new();
+        if std::mem::take(&mut self.worker_dead) {
+            effects.push(Effect::RestartWorker);
+        }
+        effects.push(Effect::Send(ToWorker::Configure {
+            run: self.run,
+            config: Box::new(self.config.clone()),
+            backend: self.backend_choice,
+        }));
+        if play {
+            effects.push(Effect::Send(ToWorker::Play));
+        }
+        effects.push(Effect::WriteHash(self.hash()));
+        effects
+    }
+
+    fn receive(&mut self, message: FromWorker) {
+        let current = |run: u32| run == self.run;
+        match message {
+            FromWorker::Loaded | FromWorker::Log { .. } => {}
+            FromWorker::Ready { run, backend, .. } if current(run) => {
+                self.ready = true;
+                if backend.fallback {
+                    self.notice(backend.reason.clone());
+                }
+                self.backend = Some(backend);
+            }
+            FromWorker::Progress {
+                run,
+                step,
+                steps_per_second,
+                running_loss,
+                playing,
+            } if current(run) => {
+                self.step = step;
+                self.steps_per_second = steps_per_second;
+                if !running_loss.is_empty() {
+                    self.latest_loss = running_loss;
+                }
+                // The worker stops by itself at the end of the budget; a `playing` from a
+                // slice that ran before the user's pause arrived must not undo the pause.
+                if !playing {
+                    self.playing = false;
+                }
+            }
+            FromWorker::Report { run, entry } if current(run) => {
+                self.latest_loss.clone_from(&entry.train_loss);
+                self.charts.add_report(&entry);
+            }
+            FromWorker::Baseline { run, entry } if current(run) => {
+                self.charts.add_baseline(&entry);
+            }
+            FromWorker::Finished {
+                run,
+                final_report,
+                comparison,
+            } if current(run) => {
+                self.playing = false;
+                self.finished = Some((*final_report, comparison.map(|c| *c)));
+            }
+            FromWorker::Failed { run, message } if current(run) => {
+                self.playing = false;
+                self.failed = Some(message.clone());
+                self.notice(message);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The page's defaults for keys the link leaves out: a longer budget than the CLI's, and
+/// single-task baselines on (the seesaw plot needs them).
+fn page_defaults(mut config: RunConfig, keys: &[&str]) -> RunConfig {
+    if !keys.contains(&"steps") {
+        config.train.steps = PAGE_STEPS;
+    }
+    if !keys.contains(&"baselines") {
+        config.baselines = true;
+    }
+    config
+}
+
+#[cfg(test)]
+mod tests;

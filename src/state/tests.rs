@@ -1,0 +1,221 @@
+use super::*;
+use crate::protocol::BackendKind;
+use seesaw_core::train::{HistoryEntry, TaskEvaluation};
+
+fn loaded(hash: &str) -> (PageState, Vec<Effect>) {
+    let mut state = PageState::default();
+    let effects = state.apply(Action::Hash(hash.to_string()));
+    (state, effects)
+}
+
+fn configure(effects: &[Effect]) -> (u32, RunConfig, BackendChoice) {
+    effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::Send(ToWorker::Configure {
+                run,
+                config,
+                backend,
+            }) => Some((*run, (**config).clone(), *backend)),
+            _ => None,
+        })
+        .expect("a Configure message")
+}
+
+#[test]
+fn a_link_loads_its_config_and_configures_the_worker() {
+    let (state, effects) = loaded("#arch=ple&weighting=pcgrad&seed=3");
+    assert_eq!(state.config.arch.id(), "ple");
+    assert_eq!(state.config.weighting.id(), "pcgrad");
+    assert_eq!(state.config.seed, 3);
+    assert!(state.notices.is_empty(), "{:?}", state.notices);
+    let (run, config, backend) = configure(&effects);
+    assert_eq!((run, backend), (1, BackendChoice::Auto));
+    assert_eq!(config, state.config);
+    assert!(!state.playing, "a loaded link waits for play");
+    assert!(effects.contains(&Effect::WriteHash(state.hash())));
+}
+
+#[test]
+fn page_defaults_apply_only_to_keys_the_link_leaves_out() {
+    let (state, _) = loaded("");
+    assert_eq!(state.config.train.steps, PAGE_STEPS);
+    assert!(state.config.baselines);
+    let (state, _) = loaded("steps=40&baselines=false");
+    assert_eq!(state.config.train.steps, 40);
+    assert!(!state.config.baselines);
+}
+
+#[test]
+fn invalid_values_give_notices_and_defaults_and_the_run_still_starts() {
+    let (state, effects) = loaded("#arch=nonsense&backend=tpu&correlation=7");
+    assert_eq!(state.config.arch.id(), "mmoe");
+    assert_eq!(state.backend_choice, BackendChoice::Auto);
+    let all = state.notices.join(" | ");
+    assert!(all.contains("nonsense"), "{all}");
+    assert!(all.contains("tpu"), "{all}");
+    assert!(all.contains("correlation"), "{all}");
+    configure(&effects);
+}
+
+#[test]
+fn the_hash_round_trips_through_the_page_including_backend_and_hidden_keys() {
+    let (state, _) = loaded("arch=cgc&backend=webgpu&hide=seed,correlation&seed=11");
+    assert_eq!(state.backend_choice, BackendChoice::Webgpu);
+    assert!(state.is_hidden("seed") && state.is_hidden("correlation"));
+    let (again, _) = loaded(&state.hash());
+    assert_eq!(again.config, state.config);
+    assert_eq!(again.hidden, state.hidden);
+    assert_eq!(again.backend_choice, state.backend_choice);
+}
+
+#[test]
+fn editing_a_field_restarts_the_run_and_keeps_playing() {
+    let (mut state, _) = loaded("");
+    state.apply(Action::Play);
+    let effects = state.apply(Action::SetField {
+        key: "correlation".into(),
+        value: "0.2".into(),
+    });
+    let (run, config, _) = configure(&effects);
+    assert_eq!(run, 2);
+    assert_eq!(
+        serde_json::to_value(&config.dataset).unwrap()["correlation"],
+        0.2
+    );
+    assert!(effects.contains(&Effect::Send(ToWorker::Play)));
+    assert!(state.playing);
+}
+
+#[test]
+fn an_out_of_range_edit_is_refused_with_a_notice_and_loses_nothing() {
+    let (mut state, _) = loaded("seed=5");
+    let before = state.config.clone();
+    let effects = state.apply(Action::SetField {
+        key: "learning_rate".into(),
+        value: "-3".into(),
+    });
+    assert!(effects.is_empty());
+    assert_eq!(state.config, before);
+    assert!(
+        state.notices[0].contains("learning_rate"),
+        "{:?}",
+        state.notices
+    );
+    let effects = state.apply(Action::SetField {
+        key: "arch".into(),
+        value: "esmm".into(),
+    });
+    assert!(effects.is_empty(), "ESMM needs the funnel dataset");
+    assert_eq!(state.config, before);
+}
+
+#[test]
+fn changing_a_kind_takes_that_kinds_defaults() {
+    let (mut state, _) = loaded("");
+    state.apply(Action::SetField {
+        key: "weighting".into(),
+        value: "cagrad".into(),
+    });
+    assert_eq!(state.config.weighting.id(), "cagrad");
+    state.apply(Action::SetField {
+        key: "optimizer".into(),
+        value: "sgd".into(),
+    });
+    assert_eq!(state.config.train.optimizer.id(), "sgd");
+    state.apply(Action::SetField {
+        key: "fm_factors".into(),
+        value: "4".into(),
+    });
+    assert_eq!(state.config.fm.as_ref().map(|fm| fm.factors), Some(4));
+    state.apply(Action::SetField {
+        key: "fm_factors".into(),
+        value: String::new(),
+    });
+    assert!(state.config.fm.is_none());
+}
+
+fn entry(step: usize, loss: f64) -> HistoryEntry {
+    let task = |value| TaskEvaluation {
+        name: "t".into(),
+        loss,
+        metric: "mse".into(),
+        value: Some(value),
+        better: seesaw_core::metrics::Better::Lower,
+        extra: Default::default(),
+    };
+    HistoryEntry {
+        step,
+        train_loss: vec![loss, 2.0 * loss],
+        weights: vec![1.0, 1.0],
+        validation: vec![task(loss), task(loss)],
+        gates: Vec::new(),
+        gradient_cosine: vec![vec![1.0, -0.5], vec![-0.5, 1.0]],
+    }
+}
+
+#[test]
+fn worker_messages_update_the_view_and_stale_runs_are_ignored() {
+    let (mut state, _) = loaded("");
+    state.apply(Action::Worker(FromWorker::Ready {
+        run: 1,
+        backend: BackendInfo {
+            kind: BackendKind::Cpu,
+            adapter: "wasm32".into(),
+            reason: "this browser has no WebGPU; training on the CPU".into(),
+            fallback: true,
+        },
+        setup_ms: 10.0,
+    }));
+    assert!(state.ready);
+    assert!(
+        state.notices[0].contains("no WebGPU"),
+        "fallbacks are announced"
+    );
+    state.apply(Action::Worker(FromWorker::Progress {
+        run: 1,
+        step: 7,
+        steps_per_second: 100.0,
+        running_loss: vec![0.5, 0.7],
+        playing: true,
+    }));
+    assert_eq!((state.step, state.latest_loss.clone()), (7, vec![0.5, 0.7]));
+    state.apply(Action::Worker(FromWorker::Report {
+        run: 1,
+        entry: Box::new(entry(10, 0.4)),
+    }));
+    state.apply(Action::Worker(FromWorker::Baseline {
+        run: 1,
+        entry: Box::new(entry(10, 0.5)),
+    }));
+    assert_eq!(state.latest_loss, vec![0.4, 0.8]);
+    assert_eq!(state.charts.cosine[0].1.last(), Some(-0.5));
+    let gains = &state.charts.trajectory.points()[0].1;
+    assert!((gains[0].unwrap() - 20.0).abs() < 1e-9, "{gains:?}");
+    // A message about an older run changes nothing.
+    state.apply(Action::Worker(FromWorker::Progress {
+        run: 0,
+        step: 999,
+        steps_per_second: 1.0,
+        running_loss: vec![9.0, 9.0],
+        playing: false,
+    }));
+    assert_eq!(state.step, 7);
+}
+
+#[test]
+fn failures_pause_and_a_crashed_worker_is_restarted_on_reset() {
+    let (mut state, _) = loaded("");
+    state.apply(Action::Play);
+    state.apply(Action::Worker(FromWorker::Failed {
+        run: 1,
+        message: "training diverged at step 12".into(),
+    }));
+    assert!(!state.playing);
+    assert!(state.notices.iter().any(|n| n.contains("diverged")));
+    state.apply(Action::WorkerCrashed("device lost".into()));
+    let effects = state.apply(Action::Reset);
+    assert_eq!(effects[0], Effect::RestartWorker);
+    configure(&effects);
+    assert!(state.failed.is_none());
+}

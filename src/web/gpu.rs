@@ -1,0 +1,87 @@
+//! What WebGPU this browser offers, and burn's device on it.
+
+use super::js;
+use burn::prelude::Device;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+/// The browser's WebGPU adapter, as `navigator.gpu.requestAdapter()` describes it.
+#[derive(Debug, Clone)]
+pub struct Adapter {
+    /// `vendor architecture` (e.g. `google swiftshader`), or the description.
+    pub name: String,
+    /// A software adapter (SwiftShader, llvmpipe, lavapipe, or `isFallbackAdapter`).
+    pub software: bool,
+}
+
+/// Asks for an adapter. `Err` says why there is none, for the notice bar.
+pub async fn probe() -> Result<Adapter, String> {
+    let global = js_sys::global();
+    let Some(gpu) = js::get(&global, &["navigator", "gpu"]) else {
+        return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
+    };
+    let request = js_sys::Reflect::get(&gpu, &"requestAdapter".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or("navigator.gpu.requestAdapter is missing")?;
+    let promise: js_sys::Promise = request
+        .call0(&gpu)
+        .map_err(|e| format!("requestAdapter failed: {e:?}"))?
+        .into();
+    let adapter = JsFuture::from(promise)
+        .await
+        .map_err(|e| format!("requestAdapter failed: {e:?}"))?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err("WebGPU is present but offers no adapter (disabled or blocklisted)".into());
+    }
+    Ok(describe(&adapter))
+}
+
+fn describe(adapter: &JsValue) -> Adapter {
+    let part = |key: &str| js::get_string(adapter, &["info", key]).unwrap_or_default();
+    let (vendor, architecture, description) =
+        (part("vendor"), part("architecture"), part("description"));
+    let name = [vendor.as_str(), architecture.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let name = if name.is_empty() {
+        if description.is_empty() {
+            "unknown adapter".to_string()
+        } else {
+            description.clone()
+        }
+    } else {
+        name
+    };
+    let fallback_flag = js::get(adapter, &["info", "isFallbackAdapter"])
+        .or_else(|| js::get(adapter, &["isFallbackAdapter"]))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    let text = format!("{name} {description}").to_lowercase();
+    let software = fallback_flag
+        || [
+            "swiftshader",
+            "llvmpipe",
+            "lavapipe",
+            "software",
+            "microsoft basic render",
+        ]
+        .iter()
+        .any(|s| text.contains(s));
+    Adapter { name, software }
+}
+
+/// burn's wgpu device on WebGPU (created once per worker: burn's runtime cannot be
+/// re-initialised).
+pub async fn device() -> Result<Device, String> {
+    Device::wgpu_options()
+        .graphics_api(burn::tensor::wgpu::WgpuBackend::WebGpu)
+        .init_async()
+        .await
+        .map_err(|error| format!("burn could not use the WebGPU adapter: {error:?}"))
+}
+
+use wasm_bindgen::JsCast;

@@ -1,0 +1,363 @@
+//! The playground page: a yew component around [`PageState`]. It performs the reducer's
+//! effects (worker messages, URL hash) and draws the charts after each render; the worker's
+//! messages arrive in one batch per animation frame (see `bridge`), so the page renders and
+//! draws at most once per frame.
+
+use super::bridge::Bridge;
+use super::draw::{self, Line, LineOptions, task_color};
+use super::{controls, js, panels};
+use crate::catalog::charts;
+use crate::protocol::FromWorker;
+use crate::state::{Action, Effect, PageState};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+/// Mounts the page.
+pub fn start() {
+    js::run_constructors_once();
+    console_error_panic_hook::set_once();
+    yew::Renderer::<App>::new().render();
+}
+
+/// What the component reacts to.
+pub enum Msg {
+    /// A user action.
+    Act(Action),
+    /// The worker's messages of one animation frame.
+    Batch(Vec<FromWorker>),
+    /// The user edited the URL hash.
+    HashChanged,
+}
+
+#[derive(Default)]
+struct Canvases {
+    loss: NodeRef,
+    metric: NodeRef,
+    weights: NodeRef,
+    cosine: NodeRef,
+    gates: NodeRef,
+    seesaw: NodeRef,
+}
+
+/// The page.
+pub struct App {
+    state: PageState,
+    bridge: Option<Bridge>,
+    canvases: Canvases,
+    first_step_ms: Option<f64>,
+    _on_hash: Option<Closure<dyn FnMut()>>,
+}
+
+impl App {
+    fn start_worker(ctx: &Context<Self>) -> Result<Bridge, String> {
+        let batch = ctx.link().callback(Msg::Batch);
+        let crash = ctx
+            .link()
+            .callback(|message: String| Msg::Act(Action::WorkerCrashed(message)));
+        Bridge::start(move |messages| batch.emit(messages), move |e| crash.emit(e))
+    }
+
+    fn perform(&mut self, ctx: &Context<Self>, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send(message) => match &self.bridge {
+                    Some(bridge) => bridge.send(&message),
+                    None => self
+                        .state
+                        .notices
+                        .push("the training worker could not start; reload the page".to_string()),
+                },
+                Effect::WriteHash(hash) => {
+                    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                        let _ = history.replace_state_with_url(
+                            &JsValue::NULL,
+                            "",
+                            Some(&format!("#{hash}")),
+                        );
+                    }
+                }
+                Effect::RestartWorker => {
+                    self.bridge = None;
+                    match Self::start_worker(ctx) {
+                        Ok(bridge) => self.bridge = Some(bridge),
+                        Err(error) => self.state.notices.push(error),
+                    }
+                }
+            }
+        }
+    }
+
+    fn draw(&self) {
+        let charts = &self.state.charts;
+        let x_max = self.state.step as f64;
+        let canvas = |node: &NodeRef| node.cast::<HtmlCanvasElement>();
+        let solid: &[f64] = &[];
+        let dashed: &[f64] = &[5.0, 3.0];
+        let dotted: &[f64] = &[2.0, 3.0];
+        if let Some(c) = canvas(&self.canvases.loss) {
+            let mut lines = Vec::new();
+            for (k, (train, validation)) in charts
+                .train_loss
+                .iter()
+                .zip(&charts.validation_loss)
+                .enumerate()
+            {
+                let color = task_color(k);
+                lines.push(Line {
+                    points: train.points(),
+                    color,
+                    dash: solid,
+                });
+                lines.push(Line {
+                    points: validation.points(),
+                    color,
+                    dash: dashed,
+                });
+            }
+            draw::line_chart(
+                &c,
+                &lines,
+                &LineOptions {
+                    log_y: true,
+                    x_max,
+                    ..Default::default()
+                },
+            );
+        }
+        if let Some(c) = canvas(&self.canvases.metric) {
+            let mut lines = Vec::new();
+            for (k, (metric, baseline)) in charts
+                .metric
+                .iter()
+                .zip(&charts.baseline_metric)
+                .enumerate()
+            {
+                let color = task_color(k);
+                lines.push(Line {
+                    points: metric.points(),
+                    color,
+                    dash: solid,
+                });
+                lines.push(Line {
+                    points: baseline.points(),
+                    color,
+                    dash: dotted,
+                });
+            }
+            draw::line_chart(
+                &c,
+                &lines,
+                &LineOptions {
+                    x_max,
+                    ..Default::default()
+                },
+            );
+        }
+        if let Some(c) = canvas(&self.canvases.weights) {
+            let lines: Vec<Line> = charts
+                .weights
+                .iter()
+                .enumerate()
+                .map(|(k, s)| Line {
+                    points: s.points(),
+                    color: task_color(k),
+                    dash: solid,
+                })
+                .collect();
+            draw::line_chart(
+                &c,
+                &lines,
+                &LineOptions {
+                    x_max,
+                    ..Default::default()
+                },
+            );
+        }
+        if let Some(c) = canvas(&self.canvases.cosine) {
+            let lines: Vec<Line> = charts
+                .cosine
+                .iter()
+                .enumerate()
+                .map(|(p, (_, s))| Line {
+                    points: s.points(),
+                    color: if charts.cosine.len() == 1 {
+                        "#343a40"
+                    } else {
+                        task_color(p)
+                    },
+                    dash: solid,
+                })
+                .collect();
+            draw::line_chart(
+                &c,
+                &lines,
+                &LineOptions {
+                    y_range: Some((-1.0, 1.0)),
+                    shade_negative: true,
+                    x_max,
+                    ..Default::default()
+                },
+            );
+        }
+        if let Some(c) = canvas(&self.canvases.gates) {
+            let rows: Vec<(String, Vec<f64>)> = charts
+                .gates
+                .iter()
+                .map(|gate| (gate.name.clone(), gate.mean.clone()))
+                .collect();
+            draw::heatmap(&c, &rows);
+        }
+        if let Some(c) = canvas(&self.canvases.seesaw) {
+            let names = &charts.tasks;
+            let name = |k: usize| names.get(k).cloned().unwrap_or_default();
+            draw::quadrant(&c, &charts.trajectory.path(0, 1), &name(0), &name(1));
+        }
+    }
+
+    fn chart(&self, title: &str, text: &str, node: &NodeRef, testid: &str) -> Html {
+        html! {
+            <figure class="chart">
+                <figcaption>
+                    <b>{ title.to_string() }</b>
+                    <span class="explain">{ text.to_string() }</span>
+                </figcaption>
+                <canvas ref={node.clone()} data-testid={testid.to_string()}></canvas>
+            </figure>
+        }
+    }
+
+    fn legend(&self) -> Html {
+        let names = self.state.task_names();
+        let metrics = &self.state.charts.metric_names;
+        html! {
+            <div class="legend">
+                { for names.iter().enumerate().map(|(k, name)| html! {
+                    <span>
+                        <i style={format!("background:{}", task_color(k))}></i>
+                        { name.clone() }
+                        if let Some(metric) = metrics.get(k) {
+                            <small>{ format!(" ({metric})") }</small>
+                        }
+                    </span>
+                }) }
+                <span class="muted">{ "solid: multi-task · dashed: validation loss · dotted: \
+                                       single-task baseline" }</span>
+            </div>
+        }
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let mut app = App {
+            state: PageState::default(),
+            bridge: None,
+            canvases: Canvases::default(),
+            first_step_ms: None,
+            _on_hash: None,
+        };
+        match Self::start_worker(ctx) {
+            Ok(bridge) => app.bridge = Some(bridge),
+            Err(error) => app.state.notices.push(error),
+        }
+        if let Some(window) = web_sys::window() {
+            let link = ctx.link().clone();
+            let on_hash = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::HashChanged));
+            let _ = window
+                .add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
+            app._on_hash = Some(on_hash);
+        }
+        let hash = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default();
+        let effects = app.state.apply(Action::Hash(hash));
+        app.perform(ctx, effects);
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
+        self.handle(ctx, msg)
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        self.page(ctx)
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        self.draw();
+    }
+}
+
+impl App {
+    fn handle(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Act(action) => {
+                if matches!(action, Action::Reset) || matches!(action, Action::SetField { .. }) {
+                    self.first_step_ms = None;
+                }
+                let effects = self.state.apply(action);
+                self.perform(ctx, effects);
+            }
+            Msg::Batch(messages) => {
+                for message in messages {
+                    if self.first_step_ms.is_none()
+                        && matches!(&message, FromWorker::Progress { step, run, .. }
+                            if *step > 0 && *run == self.state.run)
+                    {
+                        self.first_step_ms = Some(js::now_ms());
+                    }
+                    let effects = self.state.apply(Action::Worker(message));
+                    self.perform(ctx, effects);
+                }
+            }
+            Msg::HashChanged => {
+                let hash = web_sys::window()
+                    .and_then(|w| w.location().hash().ok())
+                    .unwrap_or_default();
+                let effects = self.state.apply(Action::Hash(hash));
+                self.perform(ctx, effects);
+            }
+        }
+        true
+    }
+
+    fn page(&self, ctx: &Context<Self>) -> Html {
+        let act = ctx.link().callback(Msg::Act);
+        let state = &self.state;
+        html! {
+            <div class="page">
+                <header>
+                    <h1>{ "Seesaw" }</h1>
+                    <p class="tagline">{ "Train multi-task networks in your browser and watch \
+                        the tasks help — or fight — each other." }</p>
+                </header>
+                { panels::notices(state, &act) }
+                { panels::status(state, &act, self.first_step_ms) }
+                <div class="main">
+                    { controls::view(state, &act) }
+                    <div class="charts-area">
+                        { self.legend() }
+                        <div class="charts">
+                            { self.chart("Loss", charts::LOSS, &self.canvases.loss, "chart-loss") }
+                            { self.chart("Validation metric", charts::METRIC, &self.canvases.metric, "chart-metric") }
+                            { self.chart("Task weights", charts::WEIGHTS, &self.canvases.weights, "chart-weights") }
+                            { self.chart("Gradient cosine", charts::COSINE, &self.canvases.cosine, "chart-cosine") }
+                            { self.chart("Expert gates", charts::GATES, &self.canvases.gates, "chart-gates") }
+                            { self.chart("Seesaw quadrant", charts::SEESAW, &self.canvases.seesaw, "chart-seesaw") }
+                        </div>
+                        { panels::results(state) }
+                    </div>
+                </div>
+                <footer>
+                    { "Seesaw runs entirely in this page: the model trains in a Web Worker on \
+                       WebGPU or on the CPU (burn); nothing is sent anywhere." }
+                </footer>
+            </div>
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! The training worker: owns the devices and the run, trains in slices, and posts progress,
+//! reports and results to the page. Runs in a dedicated Web Worker, so the page's thread only
+//! draws and never waits on training.
+
+use super::{gpu, js};
+use crate::protocol::{BackendChoice, BackendInfo, BackendKind, FromWorker, ToWorker};
+use crate::session::{Event, Session};
+use burn::prelude::Device;
+use seesaw_core::train::RunConfig;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+/// Target wall time of one slice of steps (between two looks at the inbox).
+const SLICE_MS: f64 = 80.0;
+
+/// Messages from the page, and the wake-up of a waiting loop.
+#[derive(Default)]
+struct Inbox {
+    messages: VecDeque<ToWorker>,
+    wake: Option<js_sys::Function>,
+}
+
+thread_local! {
+    static INBOX: Rc<RefCell<Inbox>> = Rc::default();
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(message: &FromWorker) {
+    let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
+}
+
+/// Entry point of the worker module.
+pub fn start() {
+    js::run_constructors_once();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        post(&FromWorker::Crashed {
+            message: info.to_string(),
+        });
+    }));
+    let inbox = INBOX.with(Rc::clone);
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let Some(text) = event.data().as_string() else {
+            return;
+        };
+        match ToWorker::from_json(&text) {
+            Ok(message) => {
+                let mut inbox = inbox.borrow_mut();
+                inbox.messages.push_back(message);
+                if let Some(wake) = inbox.wake.take() {
+                    let _ = wake.call0(&JsValue::NULL);
+                }
+            }
+            Err(error) => post(&FromWorker::Log { message: error }),
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    wasm_bindgen_futures::spawn_local(run_loop());
+    post(&FromWorker::Loaded);
+}
+
+async fn next_message() -> ToWorker {
+    loop {
+        let waiting = INBOX.with(|inbox| {
+            let mut inbox = inbox.borrow_mut();
+            match inbox.messages.pop_front() {
+                Some(message) => Ok(message),
+                None => Err(js_sys::Promise::new(&mut |resolve, _| {
+                    inbox.wake = Some(resolve);
+                })),
+            }
+        });
+        match waiting {
+            Ok(message) => return message,
+            Err(promise) => {
+                let _ = JsFuture::from(promise).await;
+            }
+        }
+    }
+}
+
+fn try_next_message() -> Option<ToWorker> {
+    INBOX.with(|inbox| inbox.borrow_mut().messages.pop_front())
+}
+
+/// The run being trained.
+struct Run {
+    id: u32,
+    session: Session,
+    playing: bool,
+    /// Single steps asked for while paused.
+    pending_steps: usize,
+    /// Steps per slice: grows until a slice takes about [`SLICE_MS`].
+    per_slice: usize,
+    speed: Speed,
+}
+
+/// Steps per second, smoothed over slices.
+#[derive(Default)]
+struct Speed {
+    steps_per_second: f64,
+}
+
+impl Speed {
+    fn add(&mut self, steps: usize, ms: f64) {
+        if ms <= 0.0 {
+            return;
+        }
+        let now = steps as f64 * 1000.0 / ms;
+        self.steps_per_second = if self.steps_per_second == 0.0 {
+            now
+        } else {
+            0.7 * self.steps_per_second + 0.3 * now
+        };
+    }
+}
+
+/// What WebGPU offers, probed once, and burn's device on it, made once (burn's WebGPU runtime
+/// initialises once per worker).
+#[derive(Default)]
+struct Devices {
+    adapter: Option<Result<gpu::Adapter, String>>,
+    webgpu: Option<Result<Device, String>>,
+}
+
+impl Devices {
+    async fn adapter(&mut self) -> Result<gpu::Adapter, String> {
+        if self.adapter.is_none() {
+            self.adapter = Some(gpu::probe().await);
+        }
+        self.adapter.clone().expect("just set")
+    }
+
+    async fn webgpu(&mut self) -> Result<(Device, gpu::Adapter), String> {
+        let adapter = self.adapter().await?;
+        if self.webgpu.is_none() {
+            self.webgpu = Some(gpu::device().await);
+        }
+        let device = self.webgpu.clone().expect("just set")?;
+        Ok((device, adapter))
+    }
+}
+
+async fn run_loop() {
+    let mut devices = Devices::default();
+    let mut run: Option<Run> = None;
+    loop {
+        let message = match &run {
+            Some(current) if current.wants_steps() => try_next_message(),
+            _ => Some(next_message().await),
+        };
+        if let Some(message) = message {
+            handle(message, &mut run, &mut devices).await;
+            continue;
+        }
+        if let Some(current) = &mut run {
+            if let Err(message) = current.slice().await {
+                post(&FromWorker::Failed {
+                    run: current.id,
+                    message,
+                });
+                run = None;
+            }
+        }
+        js::yield_now().await;
+    }
+}
+
+async fn handle(message: ToWorker, run: &mut Option<Run>, devices: &mut Devices) {
+    match message {
+        ToWorker::Configure {
+            run: id,
+            config,
+            backend,
+        } => {
+            *run = None;
+            let started = js::now_ms();
+            match configure(id, &config, backend, devices).await {
+                Ok((session, info)) => {
+                    post(&FromWorker::Ready {
+                        run: id,
+                        backend: info,
+                        setup_ms: js::now_ms() - started,
+                    });
+                    *run = Some(Run {
+                        id,
+                        session,
+                        playing: false,
+                        pending_steps: 0,
+                        per_slice: 1,
+                        speed: Speed::default(),
+                    });
+                }
+                Err(message) => post(&FromWorker::Failed { run: id, message }),
+            }
+        }
+        ToWorker::Play => {
+            if let Some(current) = run {
+                current.playing = true;
+            }
+        }
+        ToWorker::Pause => {
+            if let Some(current) = run {
+                current.playing = false;
+                current.pending_steps = 0;
+                current.progress().await;
+            }
+        }
+        ToWorker::Step => {
+            if let Some(current) = run {
+                current.playing = false;
+                current.pending_steps += 1;
+            }
+        }
+    }
+}
+
+/// Picks the device for `choice`, says why, and builds the session (baselines on the CPU).
+async fn configure(
+    id: u32,
+    config: &RunConfig,
+    choice: BackendChoice,
+    devices: &mut Devices,
+) -> Result<(Session, BackendInfo), String> {
+    let cpu = Device::flex();
+    let cpu_info = |reason: String, fallback: bool| BackendInfo {
+        kind: BackendKind::Cpu,
+        adapter: "wasm32 (burn flex)".into(),
+        reason,
+        fallback,
+    };
+    let session = |device: &Device| Session::new(config, device, &cpu).map_err(|e| e.to_string());
+    let (device, info) = match choice {
+        BackendChoice::Cpu => (cpu.clone(), cpu_info("CPU chosen".into(), false)),
+        BackendChoice::Webgpu => match devices.webgpu().await {
+            Ok((device, adapter)) => (
+                device,
+                BackendInfo {
+                    kind: BackendKind::WebGpu,
+                    adapter: adapter.name.clone(),
+                    reason: if adapter.software {
+                        "WebGPU chosen (a software adapter: expect few steps per second)".into()
+                    } else {
+                        "WebGPU chosen".into()
+                    },
+                    fallback: false,
+                },
+            ),
+            Err(why) => (
+                cpu.clone(),
+                cpu_info(
+                    format!("WebGPU was asked for, but {why}; training on the CPU"),
+                    true,
+                ),
+            ),
+        },
+        BackendChoice::Auto => match devices.adapter().await {
+            Err(why) => (
+                cpu.clone(),
+                cpu_info(format!("{why}; training on the CPU"), true),
+            ),
+            Ok(adapter) if adapter.software => (
+                cpu.clone(),
+                cpu_info(
+                    format!(
+                        "auto: the WebGPU adapter ({}) is a software fallback, slower than the \
+                         CPU",
+                        adapter.name
+                    ),
+                    false,
+                ),
+            ),
+            Ok(_) => match devices.webgpu().await {
+                Err(why) => (
+                    cpu.clone(),
+                    cpu_info(format!("{why}; training on the CPU"), true),
+                ),
+                Ok((device, adapter)) => {
+                    let gpu_ms = calibrate(config, &device, &cpu).await?;
+                    let cpu_ms = calibrate(config, &cpu, &cpu).await?;
+                    let numbers = format!("WebGPU {gpu_ms:.1} ms/step, CPU {cpu_ms:.1} ms/step");
+                    if gpu_ms <= cpu_ms {
+                        (
+                            device,
+                            BackendInfo {
+                                kind: BackendKind::WebGpu,
+                                adapter: adapter.name.clone(),
+                                reason: format!("auto: calibration {numbers}"),
+                                fallback: false,
+                            },
+                        )
+                    } else {
+                        (
+                            cpu.clone(),
+                            cpu_info(
+                                format!(
+                                    "auto: calibration {numbers}; the CPU is faster for this model"
+                                ),
+                                false,
+                            ),
+                        )
+                    }
+                }
+            },
+        },
+    };
+    post(&FromWorker::Log {
+        message: format!(
+            "run {id}: {} ({}) — {}",
+            info.kind.label(),
+            info.adapter,
+            info.reason
+        ),
+    });
+    Ok((session(&device)?, info))
+}
+
+/// Milliseconds per step of `config`'s model on `device` (2 warm-up steps, then 5 timed, the
+/// device drained by a read at both ends).
+async fn calibrate(config: &RunConfig, device: &Device, cpu: &Device) -> Result<f64, String> {
+    let mut probe = config.clone();
+    probe.baselines = false;
+    probe.train.steps = 10;
+    probe.train.eval_every = 1000;
+    let mut session = Session::new(&probe, device, cpu).map_err(|e| e.to_string())?;
+    for _ in 0..2 {
+        session.step().await.map_err(|e| e.to_string())?;
+    }
+    session.running_loss().await.map_err(|e| e.to_string())?;
+    let started = js::now_ms();
+    for _ in 0..5 {
+        session.step().await.map_err(|e| e.to_string())?;
+    }
+    session.running_loss().await.map_err(|e| e.to_string())?;
+    Ok((js::now_ms() - started) / 5.0)
+}
+
+impl Run {
+    fn wants_steps(&self) -> bool {
+        !self.session.is_finished() && (self.playing || self.pending_steps > 0)
+    }
+
+    /// Up to `per_slice` steps, then one read (which waits for the device), then progress.
+    async fn slice(&mut self) -> Result<(), String> {
+        let started = js::now_ms();
+        let budget = if self.playing {
+            self.per_slice
+        } else {
+            self.pending_steps.min(1)
+        };
+        let mut done = 0;
+        let mut events = Vec::new();
+        while done < budget && !self.session.is_finished() {
+            events.extend(self.session.step().await.map_err(|e| e.to_string())?);
+            done += 1;
+            if js::now_ms() - started > SLICE_MS {
+                break;
+            }
+        }
+        if !self.playing {
+            self.pending_steps = self.pending_steps.saturating_sub(done);
+        }
+        let running = self
+            .session
+            .running_loss()
+            .await
+            .map_err(|e| e.to_string())?;
+        let elapsed = js::now_ms() - started;
+        self.speed.add(done, elapsed);
+        // Grow or shrink the slice towards SLICE_MS (a GPU's steps return before they run, so
+        // only the time including the read counts).
+        let per_step = elapsed / done.max(1) as f64;
+        self.per_slice = ((SLICE_MS / per_step.max(0.01)) as usize).clamp(1, 512);
+        for event in events {
+            post(&match event {
+                Event::Report(entry) => FromWorker::Report {
+                    run: self.id,
+                    entry: Box::new(entry),
+                },
+                Event::Baseline(entry) => FromWorker::Baseline {
+                    run: self.id,
+                    entry: Box::new(entry),
+                },
+                Event::Finished(final_report, comparison) => {
+                    self.playing = false;
+                    FromWorker::Finished {
+                        run: self.id,
+                        final_report: Box::new(final_report),
+                        comparison: comparison.map(Box::new),
+                    }
+                }
+            });
+        }
+        self.send_progress(running);
+        Ok(())
+    }
+
+    async fn progress(&mut self) {
+        let running = self.session.running_loss().await.unwrap_or_default();
+        self.send_progress(running);
+    }
+
+    fn send_progress(&self, running_loss: Vec<f64>) {
+        post(&FromWorker::Progress {
+            run: self.id,
+            step: self.session.steps_done(),
+            steps_per_second: self.speed.steps_per_second,
+            running_loss,
+            playing: self.playing && !self.session.is_finished(),
+        });
+    }
+}

@@ -1,0 +1,257 @@
+// Browser tests of the built playground (`trunk build` → dist/), in Debian's headless Chromium
+// with software WebGPU (SwiftShader). Usage: node run.mjs [dist-dir]
+// Prints one line per test and a summary with the measured numbers; exits 1 on any failure.
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const DIST = path.resolve(process.argv[2] ?? '../../dist');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ONLY = process.env.SEESAW_BROWSER_TESTS?.split(',').filter(Boolean);
+// The software adapter runs a few steps per second at best: WebGPU checks use few steps.
+const WEBGPU_STEPS = 30;
+const CPU_STEPS = 300;
+
+const BASE_FLAGS = [
+  '--no-sandbox', '--disable-gpu-sandbox', '--disable-dev-shm-usage', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+const WEBGPU_FLAGS = [
+  '--enable-unsafe-webgpu', '--enable-features=Vulkan,WebGPU', '--use-webgpu-adapter=swiftshader',
+  '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+];
+const NO_WEBGPU_FLAGS = ['--disable-features=WebGPU'];
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.json': 'application/json',
+};
+
+function serve(root) {
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url, 'http://127.0.0.1');
+    let file = path.join(root, decodeURIComponent(url.pathname));
+    if (!file.startsWith(root)) { response.writeHead(403).end(); return; }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    fs.readFile(file, (error, body) => {
+      if (error) { response.writeHead(404).end('not found'); return; }
+      response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+      response.end(body);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function launch(flags) {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...BASE_FLAGS, ...flags],
+  });
+}
+
+/** A page on `hash`, recording console errors (page and worker), requests and long tasks. */
+async function open(browser, origin, hash) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  const foreign = [];
+  const log = [];
+  const onConsole = (where) => (message) => {
+    const text = `${where}: ${message.text()}`;
+    log.push(text);
+    if (message.type() === 'error') errors.push(text);
+  };
+  page.on('console', onConsole('page'));
+  page.on('worker', (worker) => worker.on('console', onConsole('worker')));
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('request', (request) => {
+    if (!request.url().startsWith(origin) && !request.url().startsWith('data:')) foreign.push(request.url());
+  });
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(`${origin}/${hash}`);
+  return { page, errors, foreign, log };
+}
+
+const text = (page, id) => page.locator(`[data-testid="${id}"]`).first().innerText();
+const step = async (page) => Number(await text(page, 'step'));
+const losses = async (page) =>
+  (await page.locator('[data-testid="task-loss"]').allInnerTexts()).map(Number);
+
+async function waitFor(what, check, timeoutMs, everyMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+async function ready(page, backend, timeoutMs = 120_000) {
+  await waitFor(`the backend hook to say ${backend}`, async () => {
+    const shown = await text(page, 'backend');
+    return shown.includes(backend) ? shown : false;
+  }, timeoutMs);
+  await waitFor('the play button to be enabled', () => page.locator('[data-testid="play"]').isEnabled(), timeoutMs);
+}
+
+/** Plays until `steps` and returns the first and the last losses seen, all finite. */
+async function train(page, steps, timeoutMs) {
+  await page.click('[data-testid="play"]');
+  const first = await waitFor('a first loss', async () => {
+    const values = await losses(page);
+    return values.length && values.every(Number.isFinite) ? values : false;
+  }, timeoutMs);
+  await waitFor(`${steps} steps`, async () => (await step(page)) >= steps, timeoutMs, 250);
+  const last = await losses(page);
+  return { first, last };
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function assertFalling({ first, last }, what) {
+  assert(first.length >= 2 && last.length === first.length, `${what}: one loss per task, got ${first} → ${last}`);
+  first.forEach((f, k) => assert(last[k] < f, `${what}: task ${k} loss did not fall: ${first} → ${last}`));
+}
+
+const numbers = {};
+const tests = [];
+const test = (name, flags, body) => tests.push({ name, flags, body });
+
+test('loads without console errors or foreign requests', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page, errors, foreign } = await open(browser, origin, '#backend=cpu');
+  await ready(page, 'CPU');
+  await page.waitForTimeout(500);
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+  assert(foreign.length === 0, `requests outside the origin: ${foreign.join(', ')}`);
+  const figures = await page.locator('canvas').count();
+  assert(figures === 6, `six charts, found ${figures}`);
+});
+
+test('WebGPU: trains and every task loss falls', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page, errors } = await open(browser, origin, '#backend=webgpu&arch=mmoe&batch_size=256&eval_every=10');
+  await ready(page, 'WebGPU', 180_000);
+  const result = await train(page, WEBGPU_STEPS, 400_000);
+  assertFalling(result, 'WebGPU');
+  numbers.webgpu_steps_per_second = Number(await text(page, 'steps-per-second'));
+  numbers.webgpu_adapter = await text(page, 'backend');
+  numbers.webgpu_first_step_ms = Number(await page.locator('[data-testid="first-step-ms"]').textContent());
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+});
+
+test('CPU: trains 300 steps and every task loss falls', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page, errors } = await open(browser, origin, '#backend=cpu&arch=mmoe&batch_size=256&baselines=false');
+  await ready(page, 'CPU');
+  const result = await train(page, CPU_STEPS, 180_000);
+  assertFalling(result, 'CPU');
+  numbers.cpu_steps_per_second = Number(await text(page, 'steps-per-second'));
+  numbers.cpu_first_step_ms = Number(await page.locator('[data-testid="first-step-ms"]').textContent());
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+});
+
+test('pause stops the counter', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page } = await open(browser, origin, '#backend=cpu');
+  await ready(page, 'CPU');
+  await page.click('[data-testid="play"]');
+  await waitFor('20 steps', async () => (await step(page)) >= 20, 60_000);
+  await page.click('[data-testid="play"]');
+  await page.waitForTimeout(500);
+  const paused = await step(page);
+  await page.waitForTimeout(1500);
+  const later = await step(page);
+  assert(later === paused, `the counter moved while paused: ${paused} → ${later}`);
+  assert((await text(page, 'play')).includes('Play'), 'the button offers play again');
+});
+
+test('a link loads its config', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page } = await open(browser, origin, '#arch=ple&weighting=pcgrad&seed=3&backend=cpu');
+  await ready(page, 'CPU');
+  assert(await page.locator('select[data-key="arch"]').inputValue() === 'ple', 'arch select says ple');
+  assert(await page.locator('select[data-key="weighting"]').inputValue() === 'pcgrad', 'weighting select says pcgrad');
+  assert(await page.locator('input[data-key="seed"]').inputValue() === '3', 'seed input says 3');
+  const hash = await page.evaluate(() => location.hash);
+  for (const part of ['arch=ple', 'weighting=pcgrad', 'seed=3']) assert(hash.includes(part), `hash keeps ${part}: ${hash}`);
+  assert(await page.locator('[data-testid="notice"]').count() === 0, 'no notice for a valid link');
+});
+
+test('an invalid value shows a notice and still trains', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page } = await open(browser, origin, '#arch=nonsense&backend=cpu');
+  await ready(page, 'CPU');
+  const notice = await text(page, 'notice');
+  assert(notice.includes('nonsense'), `the notice names the value: ${notice}`);
+  await page.click('[data-testid="play"]');
+  await waitFor('10 steps', async () => (await step(page)) >= 10, 60_000);
+});
+
+test('without WebGPU, auto falls back to the CPU, says so, and trains', NO_WEBGPU_FLAGS, async (browser, origin) => {
+  const { page } = await open(browser, origin, '');
+  await ready(page, 'CPU');
+  const notice = await text(page, 'notice');
+  assert(/WebGPU/.test(notice), `the fallback is announced: ${notice}`);
+  await page.click('[data-testid="play"]');
+  await waitFor('20 steps', async () => (await step(page)) >= 20, 60_000);
+});
+
+test('no long task over 50 ms during 10 s of CPU training', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page } = await open(browser, origin, '#backend=cpu');
+  await ready(page, 'CPU');
+  await page.click('[data-testid="play"]');
+  await waitFor('training to start', async () => (await step(page)) > 0, 60_000);
+  const start = await page.evaluate(() => performance.now());
+  await page.waitForTimeout(10_000);
+  const longTasks = await page.evaluate((t0) => window.__longTasks.filter((t) => t.start >= t0), start);
+  const steps = await step(page);
+  numbers.long_task_window_steps = steps;
+  numbers.long_tasks_over_50ms = longTasks.length;
+  assert(steps > 100, `training ran during the window (${steps} steps)`);
+  assert(longTasks.length === 0, `long tasks: ${JSON.stringify(longTasks)}`);
+});
+
+async function main() {
+  assert(fs.existsSync(path.join(DIST, 'index.html')), `no build at ${DIST}: run trunk build first`);
+  const server = await serve(DIST);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  let failed = 0;
+  const browsers = new Map();
+  for (const { name, flags, body } of tests) {
+    if (ONLY && !ONLY.some((o) => name.includes(o))) continue;
+    const key = flags.join(' ');
+    if (!browsers.has(key)) browsers.set(key, await launch(flags));
+    const started = Date.now();
+    const context = browsers.get(key);
+    try {
+      await body(context, origin);
+      console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    } catch (error) {
+      failed += 1;
+      console.log(`FAIL ${name}: ${error.message}`);
+    }
+    for (const page of context.contexts().flatMap((c) => c.pages())) await page.close();
+  }
+  for (const browser of browsers.values()) await browser.close();
+  server.close();
+  const wasm = fs.readdirSync(DIST).filter((f) => f.endsWith('.wasm'));
+  for (const file of wasm) {
+    const bytes = fs.readFileSync(path.join(DIST, file));
+    const gzip = (await import('node:zlib')).gzipSync(bytes, { level: 9 }).length;
+    numbers[`${file}_mb`] = +(bytes.length / 1e6).toFixed(1);
+    numbers[`${file}_gzip_mb`] = +(gzip / 1e6).toFixed(2);
+  }
+  console.log(`numbers: ${JSON.stringify(numbers)}`);
+  console.log(failed ? `${failed} browser test(s) failed` : 'all browser tests passed');
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error) => { console.error(error); process.exit(1); });
