@@ -74,7 +74,7 @@ fn widen((low, high): (f64, f64), log: bool) -> (f64, f64) {
 /// About `count` round values inside `domain` (steps of 1, 2 or 5 × 10ᵏ).
 pub fn linear_ticks((low, high): (f64, f64), count: usize) -> Vec<f64> {
     let span = high - low;
-    if !(span > 0.0) || !span.is_finite() {
+    if span.is_nan() || span <= 0.0 || !span.is_finite() {
         return vec![low];
     }
     let raw = span / count.max(1) as f64;

@@ -31,6 +31,8 @@ pub struct Charts {
     pub baseline_metric: Vec<Series>,
     /// Gains over the baselines, report by report.
     pub trajectory: Trajectory,
+    /// Bumped by every change, so the page redraws only when there is something new.
+    pub version: u64,
 }
 
 impl Charts {
@@ -52,12 +54,14 @@ impl Charts {
             cosine,
             gates: Vec::new(),
             trajectory: Trajectory::default(),
+            version: 0,
             tasks,
         }
     }
 
     /// Adds a report of the multi-task model.
     pub fn add_report(&mut self, entry: &HistoryEntry) {
+        self.version += 1;
         let x = entry.step as f64;
         for (series, &loss) in self.train_loss.iter_mut().zip(&entry.train_loss) {
             series.push(x, loss);
@@ -86,6 +90,7 @@ impl Charts {
 
     /// Adds a report of the single-task baselines.
     pub fn add_baseline(&mut self, entry: &HistoryEntry) {
+        self.version += 1;
         for (k, task) in entry.validation.iter().enumerate() {
             if let (Some(series), Some(value)) = (self.baseline_metric.get_mut(k), task.value) {
                 series.push(entry.step as f64, value);

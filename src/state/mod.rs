@@ -43,6 +43,8 @@ pub enum Action {
     Reset,
     /// The user closed the notices.
     DismissNotices,
+    /// The tasks on the seesaw quadrant's axes (x, y).
+    SetQuadrantTasks(usize, usize),
     /// A message from the worker.
     Worker(FromWorker),
     /// The worker died (a panic, a lost device); the page keeps the config.
@@ -91,6 +93,8 @@ pub struct PageState {
     pub finished: Option<(FinalReport, Option<BaselineComparison>)>,
     /// Why the run stopped early.
     pub failed: Option<String>,
+    /// The tasks on the seesaw quadrant's x and y axes.
+    pub quadrant_tasks: (usize, usize),
     /// Whether the worker must be restarted before the next run.
     worker_dead: bool,
 }
@@ -113,6 +117,7 @@ impl Default for PageState {
             latest_loss: Vec::new(),
             finished: None,
             failed: None,
+            quadrant_tasks: (0, 1),
             worker_dead: false,
         }
     }
@@ -194,6 +199,13 @@ impl PageState {
             }
             Action::DismissNotices => {
                 self.notices.clear();
+                Vec::new()
+            }
+            Action::SetQuadrantTasks(x, y) => {
+                let tasks = self.charts.tasks.len();
+                if x < tasks && y < tasks && x != y {
+                    self.quadrant_tasks = (x, y);
+                }
                 Vec::new()
             }
             Action::Worker(FromWorker::Crashed { message }) | Action::WorkerCrashed(message) => {
@@ -303,6 +315,10 @@ impl PageState {
         self.finished = None;
         self.failed = None;
         self.charts = Charts::new(&self.config);
+        let (x, y) = self.quadrant_tasks;
+        if x.max(y) >= self.charts.tasks.len() {
+            self.quadrant_tasks = (0, 1);
+        }
         let mut effects = Vec::new();
         if std::mem::take(&mut self.worker_dead) {
             effects.push(Effect::RestartWorker);

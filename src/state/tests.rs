@@ -190,6 +190,10 @@ fn worker_messages_update_the_view_and_stale_runs_are_ignored() {
     }));
     assert_eq!(state.latest_loss, vec![0.4, 0.8]);
     assert_eq!(state.charts.cosine[0].1.last(), Some(-0.5));
+    assert_eq!(
+        state.charts.version, 2,
+        "each report bumps the charts' version"
+    );
     let gains = &state.charts.trajectory.points()[0].1;
     assert!((gains[0].unwrap() - 20.0).abs() < 1e-9, "{gains:?}");
     // A message about an older run changes nothing.
@@ -218,4 +222,20 @@ fn failures_pause_and_a_crashed_worker_is_restarted_on_reset() {
     assert_eq!(effects[0], Effect::RestartWorker);
     configure(&effects);
     assert!(state.failed.is_none());
+}
+
+#[test]
+fn the_quadrant_shows_any_two_different_tasks_and_resets_when_they_vanish() {
+    let (mut state, _) = loaded("tasks=4");
+    assert_eq!(state.quadrant_tasks, (0, 1));
+    state.apply(Action::SetQuadrantTasks(2, 3));
+    assert_eq!(state.quadrant_tasks, (2, 3));
+    state.apply(Action::SetQuadrantTasks(1, 1));
+    state.apply(Action::SetQuadrantTasks(0, 9));
+    assert_eq!(state.quadrant_tasks, (2, 3), "invalid pairs are ignored");
+    state.apply(Action::SetField {
+        key: "tasks".into(),
+        value: "2".into(),
+    });
+    assert_eq!(state.quadrant_tasks, (0, 1));
 }

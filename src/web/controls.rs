@@ -4,9 +4,10 @@
 
 use crate::catalog;
 use crate::protocol::BackendChoice;
-use crate::state::{Action, PageState};
+use crate::state::Action;
 use seesaw_core::data::DatasetConfig;
 use seesaw_core::model::ArchConfig;
+use seesaw_core::train::RunConfig;
 use seesaw_core::url::{Field, Section, fields};
 use seesaw_core::weighting::WeightingConfig;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -15,8 +16,33 @@ use yew::prelude::*;
 /// Keys drawn as sliders: (key, min, max, step).
 const SLIDERS: [(&str, f64, f64, f64); 1] = [("correlation", -1.0, 1.0, 0.05)];
 
+/// What the panel shows. It re-renders only when these change (not on every progress
+/// message), which keeps the page's frames short while training.
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    /// The run config.
+    pub config: RunConfig,
+    /// Hidden keys.
+    pub hidden: Vec<String>,
+    /// The backend asked for.
+    pub backend_choice: BackendChoice,
+    /// Changes when a notice is added (recreates the inputs, so a refused edit shows the
+    /// kept value).
+    pub stamp: usize,
+    /// Where the actions go.
+    pub act: Callback<Action>,
+}
+
+impl ControlsProps {
+    fn is_hidden(&self, key: &str) -> bool {
+        self.hidden.iter().any(|k| k == key)
+    }
+}
+
 /// The whole panel.
-pub fn view(state: &PageState, act: &Callback<Action>) -> Html {
+#[function_component]
+pub fn Controls(props: &ControlsProps) -> Html {
+    let (state, act) = (props, &props.act);
     let all = fields(&state.config);
     let of = |section: Section| -> Vec<&Field> {
         all.iter()
@@ -60,7 +86,7 @@ pub fn view(state: &PageState, act: &Callback<Action>) -> Html {
             }
         })
     };
-    let stamp = state.notices.len();
+    let stamp = props.stamp;
     html! {
         <aside class="controls">
             <section>
@@ -139,7 +165,7 @@ fn explain(entry: Option<catalog::Entry>) -> Html {
 }
 
 fn kind_select(
-    state: &PageState,
+    state: &ControlsProps,
     key: &'static str,
     current: &str,
     ids: &[&str],
@@ -170,7 +196,7 @@ fn kind_select(
     }
 }
 
-fn input(state: &PageState, field: &Field, act: &Callback<Action>, stamp: usize) -> Html {
+fn input(state: &ControlsProps, field: &Field, act: &Callback<Action>, stamp: usize) -> Html {
     if state.is_hidden(&field.key) {
         return html! {};
     }

@@ -18,6 +18,12 @@ use yew::prelude::*;
 pub fn start() {
     js::run_constructors_once();
     console_error_panic_hook::set_once();
+    if let Some(loading) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("loading"))
+    {
+        loading.remove();
+    }
     yew::Renderer::<App>::new().render();
 }
 
@@ -29,7 +35,12 @@ pub enum Msg {
     Batch(Vec<FromWorker>),
     /// The user edited the URL hash.
     HashChanged,
+    /// An animation frame for the next chart to redraw.
+    DrawNext,
 }
+
+/// How many charts the page draws.
+const CHARTS: usize = 6;
 
 #[derive(Default)]
 struct Canvases {
@@ -47,6 +58,16 @@ pub struct App {
     bridge: Option<Bridge>,
     canvases: Canvases,
     first_step_ms: Option<f64>,
+    /// What the canvases show: (run, chart version, quadrant tasks); redrawn when it changes.
+    drawn: Option<(u32, u64, (usize, usize))>,
+    /// Charts still to redraw: one per animation frame, so no frame's task grows with the
+    /// number of charts (a first draw can take tens of ms on a software-rendered canvas).
+    dirty: [bool; CHARTS],
+    /// The animation-frame callback, and whether it is requested.
+    on_frame: Option<Closure<dyn FnMut()>>,
+    frame_pending: bool,
+    /// The one callback for actions (a stable identity keeps the controls from re-rendering).
+    act: Callback<Action>,
     _on_hash: Option<Closure<dyn FnMut()>>,
 }
 
@@ -89,14 +110,17 @@ impl App {
         }
     }
 
-    fn draw(&self) {
+    /// Draws chart `index` (0 loss, 1 metric, 2 weights, 3 cosine, 4 gates, 5 seesaw).
+    fn draw_chart(&self, index: usize) {
         let charts = &self.state.charts;
-        let x_max = self.state.step as f64;
+        let x_max = 0.0;
         let canvas = |node: &NodeRef| node.cast::<HtmlCanvasElement>();
         let solid: &[f64] = &[];
         let dashed: &[f64] = &[5.0, 3.0];
         let dotted: &[f64] = &[2.0, 3.0];
-        if let Some(c) = canvas(&self.canvases.loss) {
+        if index == 0
+            && let Some(c) = canvas(&self.canvases.loss)
+        {
             let mut lines = Vec::new();
             for (k, (train, validation)) in charts
                 .train_loss
@@ -126,7 +150,9 @@ impl App {
                 },
             );
         }
-        if let Some(c) = canvas(&self.canvases.metric) {
+        if index == 1
+            && let Some(c) = canvas(&self.canvases.metric)
+        {
             let mut lines = Vec::new();
             for (k, (metric, baseline)) in charts
                 .metric
@@ -155,7 +181,9 @@ impl App {
                 },
             );
         }
-        if let Some(c) = canvas(&self.canvases.weights) {
+        if index == 2
+            && let Some(c) = canvas(&self.canvases.weights)
+        {
             let lines: Vec<Line> = charts
                 .weights
                 .iter()
@@ -175,7 +203,9 @@ impl App {
                 },
             );
         }
-        if let Some(c) = canvas(&self.canvases.cosine) {
+        if index == 3
+            && let Some(c) = canvas(&self.canvases.cosine)
+        {
             let lines: Vec<Line> = charts
                 .cosine
                 .iter()
@@ -201,7 +231,9 @@ impl App {
                 },
             );
         }
-        if let Some(c) = canvas(&self.canvases.gates) {
+        if index == 4
+            && let Some(c) = canvas(&self.canvases.gates)
+        {
             let rows: Vec<(String, Vec<f64>)> = charts
                 .gates
                 .iter()
@@ -209,23 +241,74 @@ impl App {
                 .collect();
             draw::heatmap(&c, &rows);
         }
-        if let Some(c) = canvas(&self.canvases.seesaw) {
+        if index == 5
+            && let Some(c) = canvas(&self.canvases.seesaw)
+        {
             let names = &charts.tasks;
             let name = |k: usize| names.get(k).cloned().unwrap_or_default();
-            draw::quadrant(&c, &charts.trajectory.path(0, 1), &name(0), &name(1));
+            let (x, y) = self.state.quadrant_tasks;
+            draw::quadrant(&c, &charts.trajectory.path(x, y), &name(x), &name(y));
         }
     }
 
     fn chart(&self, title: &str, text: &str, node: &NodeRef, testid: &str) -> Html {
+        self.chart_with(title, text, node, testid, html! {})
+    }
+
+    fn chart_with(
+        &self,
+        title: &str,
+        text: &str,
+        node: &NodeRef,
+        testid: &str,
+        extra: Html,
+    ) -> Html {
         html! {
             <figure class="chart">
                 <figcaption>
                     <b>{ title.to_string() }</b>
                     <span class="explain">{ text.to_string() }</span>
+                    { extra }
                 </figcaption>
                 <canvas ref={node.clone()} data-testid={testid.to_string()}></canvas>
             </figure>
         }
+    }
+
+    /// With more than two tasks: which two the quadrant plots.
+    fn quadrant_picker(&self, act: &Callback<Action>) -> Html {
+        let names = self.state.task_names();
+        if names.len() <= 2 {
+            return html! {};
+        }
+        let (x, y) = self.state.quadrant_tasks;
+        let select = |axis: &'static str, current: usize| {
+            let act = act.clone();
+            let other = if axis == "x" { y } else { x };
+            let onchange = Callback::from(move |event: Event| {
+                let value = event
+                    .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                    .value()
+                    .parse()
+                    .unwrap_or(0);
+                act.emit(if axis == "x" {
+                    Action::SetQuadrantTasks(value, other)
+                } else {
+                    Action::SetQuadrantTasks(other, value)
+                });
+            });
+            html! {
+                <label class="axis-pick">
+                    { format!("{axis}: ") }
+                    <select {onchange}>
+                        { for names.iter().enumerate().map(|(k, name)| html! {
+                            <option value={k.to_string()} selected={k == current}>{ name.clone() }</option>
+                        }) }
+                    </select>
+                </label>
+            }
+        };
+        html! { <span class="axis-picks">{ select("x", x) }{ select("y", y) }</span> }
     }
 
     fn legend(&self) -> Html {
@@ -259,12 +342,19 @@ impl Component for App {
             bridge: None,
             canvases: Canvases::default(),
             first_step_ms: None,
+            drawn: None,
+            dirty: [false; CHARTS],
+            on_frame: None,
+            frame_pending: false,
+            act: ctx.link().callback(Msg::Act),
             _on_hash: None,
         };
         match Self::start_worker(ctx) {
             Ok(bridge) => app.bridge = Some(bridge),
             Err(error) => app.state.notices.push(error),
         }
+        let link = ctx.link().clone();
+        app.on_frame = Some(Closure::new(move || link.send_message(Msg::DrawNext)));
         if let Some(window) = web_sys::window() {
             let link = ctx.link().clone();
             let on_hash = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::HashChanged));
@@ -289,13 +379,44 @@ impl Component for App {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
-        self.draw();
+        let shown = (
+            self.state.run,
+            self.state.charts.version,
+            self.state.quadrant_tasks,
+        );
+        if self.drawn != Some(shown) {
+            self.drawn = Some(shown);
+            self.dirty = [true; CHARTS];
+            self.schedule_draw();
+        }
     }
 }
 
 impl App {
+    fn schedule_draw(&mut self) {
+        if self.frame_pending {
+            return;
+        }
+        if let (Some(window), Some(on_frame)) = (web_sys::window(), &self.on_frame) {
+            self.frame_pending = window
+                .request_animation_frame(on_frame.as_ref().unchecked_ref())
+                .is_ok();
+        }
+    }
+
     fn handle(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
+            Msg::DrawNext => {
+                self.frame_pending = false;
+                if let Some(index) = self.dirty.iter().position(|&d| d) {
+                    self.dirty[index] = false;
+                    self.draw_chart(index);
+                }
+                if self.dirty.contains(&true) {
+                    self.schedule_draw();
+                }
+                return false;
+            }
             Msg::Act(action) => {
                 if matches!(action, Action::Reset) || matches!(action, Action::SetField { .. }) {
                     self.first_step_ms = None;
@@ -327,7 +448,8 @@ impl App {
     }
 
     fn page(&self, ctx: &Context<Self>) -> Html {
-        let act = ctx.link().callback(Msg::Act);
+        let _ = ctx;
+        let act = self.act.clone();
         let state = &self.state;
         html! {
             <div class="page">
@@ -339,7 +461,13 @@ impl App {
                 { panels::notices(state, &act) }
                 { panels::status(state, &act, self.first_step_ms) }
                 <div class="main">
-                    { controls::view(state, &act) }
+                    <controls::Controls
+                        config={state.config.clone()}
+                        hidden={state.hidden.clone()}
+                        backend_choice={state.backend_choice}
+                        stamp={state.notices.len()}
+                        act={act.clone()}
+                    />
                     <div class="charts-area">
                         { self.legend() }
                         <div class="charts">
@@ -348,7 +476,7 @@ impl App {
                             { self.chart("Task weights", charts::WEIGHTS, &self.canvases.weights, "chart-weights") }
                             { self.chart("Gradient cosine", charts::COSINE, &self.canvases.cosine, "chart-cosine") }
                             { self.chart("Expert gates", charts::GATES, &self.canvases.gates, "chart-gates") }
-                            { self.chart("Seesaw quadrant", charts::SEESAW, &self.canvases.seesaw, "chart-seesaw") }
+                            { self.chart_with("Seesaw quadrant", charts::SEESAW, &self.canvases.seesaw, "chart-seesaw", self.quadrant_picker(&act)) }
                         </div>
                         { panels::results(state) }
                     </div>

@@ -16,7 +16,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 /// Target wall time of one slice of steps (between two looks at the inbox).
-const SLICE_MS: f64 = 80.0;
+const SLICE_MS: f64 = 120.0;
 
 /// Messages from the page, and the wake-up of a waiting loop.
 #[derive(Default)]
@@ -162,14 +162,14 @@ async fn run_loop() {
             handle(message, &mut run, &mut devices).await;
             continue;
         }
-        if let Some(current) = &mut run {
-            if let Err(message) = current.slice().await {
-                post(&FromWorker::Failed {
-                    run: current.id,
-                    message,
-                });
-                run = None;
-            }
+        if let Some(current) = &mut run
+            && let Err(message) = current.slice().await
+        {
+            post(&FromWorker::Failed {
+                run: current.id,
+                message,
+            });
+            run = None;
         }
         js::yield_now().await;
     }
