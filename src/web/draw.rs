@@ -223,7 +223,12 @@ pub fn heatmap(canvas: &HtmlCanvasElement, rows: &[(String, Vec<f64>)]) {
         message(&ctx, width, height, "this architecture has no gates");
         return;
     }
-    let (left, top, bottom) = (70.0, 6.0, 20.0);
+    let label_width = rows
+        .iter()
+        .filter_map(|(name, _)| ctx.measure_text(name).ok())
+        .map(|metrics| metrics.width())
+        .fold(0.0f64, f64::max);
+    let (left, top, bottom) = ((label_width + 10.0).clamp(40.0, width / 3.0), 6.0, 20.0);
     let cell_w = (width - left - 6.0) / columns as f64;
     let cell_h = ((height - top - bottom) / rows.len() as f64).min(40.0);
     let max = rows

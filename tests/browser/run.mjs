@@ -161,7 +161,7 @@ test('CPU: trains 300 steps and every task loss falls', WEBGPU_FLAGS, async (bro
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
-test('pause stops the counter', WEBGPU_FLAGS, async (browser, origin) => {
+test('pause stops the counter; step and reset', WEBGPU_FLAGS, async (browser, origin) => {
   const { page } = await open(browser, origin, '#backend=cpu');
   await ready(page, 'CPU');
   await page.click('[data-testid="play"]');
@@ -173,6 +173,12 @@ test('pause stops the counter', WEBGPU_FLAGS, async (browser, origin) => {
   const later = await step(page);
   assert(later === paused, `the counter moved while paused: ${paused} → ${later}`);
   assert((await text(page, 'play')).includes('Play'), 'the button offers play again');
+  for (let i = 0; i < 3; i += 1) {
+    await page.click('[data-testid="step-once"]');
+    await waitFor(`step ${paused + i + 1}`, async () => (await step(page)) === paused + i + 1, 10_000);
+  }
+  await page.click('[data-testid="reset"]');
+  await waitFor('reset to step 0', async () => (await step(page)) === 0, 10_000);
 });
 
 test('a link loads its config', WEBGPU_FLAGS, async (browser, origin) => {
