@@ -1,109 +1,17 @@
 // Browser tests of the built playground (`trunk build` → dist/), in Debian's headless Chromium
 // with software WebGPU (SwiftShader). Usage: node run.mjs [dist-dir]
 // Prints one line per test and a summary with the measured numbers; exits 1 on any failure.
-import { chromium } from 'playwright-core';
-import http from 'node:http';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import {
+  NO_WEBGPU_FLAGS, WEBGPU_FLAGS, launch, losses, open, ready, serve, step, text, waitFor,
+} from './lib.mjs';
 
 const DIST = path.resolve(process.argv[2] ?? '../../dist');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ONLY = process.env.SEESAW_BROWSER_TESTS?.split(',').filter(Boolean);
 // The software adapter runs a few steps per second at best: WebGPU checks use few steps.
 const WEBGPU_STEPS = 30;
 const CPU_STEPS = 300;
-
-const BASE_FLAGS = [
-  '--no-sandbox', '--disable-gpu-sandbox', '--disable-dev-shm-usage', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-];
-const WEBGPU_FLAGS = [
-  '--enable-unsafe-webgpu', '--enable-features=Vulkan,WebGPU', '--use-webgpu-adapter=swiftshader',
-  '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-];
-const NO_WEBGPU_FLAGS = ['--disable-features=WebGPU'];
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.css': 'text/css', '.json': 'application/json',
-};
-
-function serve(root) {
-  const server = http.createServer((request, response) => {
-    const url = new URL(request.url, 'http://127.0.0.1');
-    let file = path.join(root, decodeURIComponent(url.pathname));
-    if (!file.startsWith(root)) { response.writeHead(403).end(); return; }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    fs.readFile(file, (error, body) => {
-      if (error) { response.writeHead(404).end('not found'); return; }
-      response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-      response.end(body);
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-async function launch(flags) {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...BASE_FLAGS, ...flags],
-  });
-}
-
-/** A page on `hash`, recording console errors (page and worker), requests and long tasks. */
-async function open(browser, origin, hash) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors = [];
-  const foreign = [];
-  const log = [];
-  const onConsole = (where) => (message) => {
-    const text = `${where}: ${message.text()}`;
-    log.push(text);
-    if (message.type() === 'error') errors.push(text);
-  };
-  page.on('console', onConsole('page'));
-  page.on('worker', (worker) => worker.on('console', onConsole('worker')));
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('request', (request) => {
-    if (!request.url().startsWith(origin) && !request.url().startsWith('data:')) foreign.push(request.url());
-  });
-  await page.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
-  await page.goto(`${origin}/${hash}`);
-  return { page, errors, foreign, log };
-}
-
-const text = (page, id) => page.locator(`[data-testid="${id}"]`).first().innerText();
-const step = async (page) => Number(await text(page, 'step'));
-const losses = async (page) =>
-  (await page.locator('[data-testid="task-loss"]').allInnerTexts()).map(Number);
-
-async function waitFor(what, check, timeoutMs, everyMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
-
-async function ready(page, backend, timeoutMs = 120_000) {
-  await waitFor(`the backend hook to say ${backend}`, async () => {
-    const shown = await text(page, 'backend');
-    return shown.includes(backend) ? shown : false;
-  }, timeoutMs);
-  await waitFor('the play button to be enabled', () => page.locator('[data-testid="play"]').isEnabled(), timeoutMs);
-}
 
 /** Plays until `steps` and returns the first and the last losses seen, all finite. */
 async function train(page, steps, timeoutMs) {
