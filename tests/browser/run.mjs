@@ -109,6 +109,19 @@ test('an invalid value shows a notice and still trains', WEBGPU_FLAGS, async (br
   await waitFor('10 steps', async () => (await step(page)) >= 10, 60_000);
 });
 
+test('a diverging run stops with a notice and keeps the page', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page } = await open(browser, origin, '#backend=cpu&dataset=scales&optimizer=sgd&learning_rate=10&eval_every=5');
+  await ready(page, 'CPU');
+  await page.click('[data-testid="play"]');
+  const notice = await waitFor('the divergence notice', async () => {
+    const notices = await page.locator('[data-testid="notice"]').allInnerTexts();
+    return notices.find((n) => n.includes('diverged')) ?? false;
+  }, 60_000);
+  assert(notice.includes('learning rate'), `the notice says what to do: ${notice}`);
+  assert((await text(page, 'play')).includes('Play'), 'the run is paused');
+  assert(await page.locator('select[data-key="dataset"]').inputValue() === 'scales', 'the settings are kept');
+});
+
 test('without WebGPU, auto falls back to the CPU, says so, and trains', NO_WEBGPU_FLAGS, async (browser, origin) => {
   const { page } = await open(browser, origin, '');
   await ready(page, 'CPU');
