@@ -223,8 +223,8 @@ pub mod charts {
     pub const LOSS: &str = "Training (solid) and validation (dashed) loss per task, log scale. \
         A task whose curve rises while another falls is losing the tug-of-war.";
     /// Metrics.
-    pub const METRIC: &str = "Validation metric per task (AUC: higher is better; MSE: lower \
-        is better). Dotted: the single-task baseline trained beside this run.";
+    pub const METRIC: &str = "Validation metric per task (AUC: higher is better; MSE, on a log \
+        scale: lower is better). Dotted: the single-task baseline trained beside this run.";
     /// Weights.
     pub const WEIGHTS: &str = "The task weights the method uses, averaged over each report \
         window. Fixed for equal weighting; learned or computed by the others.";

@@ -46,8 +46,6 @@ pub struct LineOptions {
     pub y_range: Option<(f64, f64)>,
     /// Shade y < 0 (gradient conflict).
     pub shade_negative: bool,
-    /// Right end of the x axis (at least the last step).
-    pub x_max: f64,
 }
 
 /// The 2-D context sized to the canvas's CSS box at the device pixel ratio, and that box.
@@ -96,8 +94,7 @@ pub fn line_chart(canvas: &HtmlCanvasElement, lines: &[Line], options: &LineOpti
     let x_max = lines
         .iter()
         .filter_map(|line| line.points.last().map(|p| p.0))
-        .fold(options.x_max, f64::max)
-        .max(1.0);
+        .fold(1.0, f64::max);
     let x_scale = Scale::linear((0.0, x_max), (x0, x1));
     let decimated: Vec<Vec<(f64, f64)>> = lines
         .iter()

@@ -8,6 +8,7 @@ use super::draw::{self, Line, LineOptions, task_color};
 use super::{controls, js, panels};
 use crate::catalog::charts;
 use crate::protocol::FromWorker;
+use crate::series::Series;
 use crate::state::{Action, Effect, PageState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -41,6 +42,23 @@ pub enum Msg {
 
 /// How many charts the page draws.
 const CHARTS: usize = 6;
+
+const SOLID: &[f64] = &[];
+const DASHED: &[f64] = &[5.0, 3.0];
+const DOTTED: &[f64] = &[2.0, 3.0];
+
+/// One line per task, in the task's colour.
+fn task_lines<'a>(series: &'a [Series], dash: &'a [f64]) -> Vec<Line<'a>> {
+    series
+        .iter()
+        .enumerate()
+        .map(|(k, s)| Line {
+            points: s.points(),
+            color: task_color(k),
+            dash,
+        })
+        .collect()
+}
 
 #[derive(Default)]
 struct Canvases {
@@ -113,141 +131,76 @@ impl App {
     /// Draws chart `index` (0 loss, 1 metric, 2 weights, 3 cosine, 4 gates, 5 seesaw).
     fn draw_chart(&self, index: usize) {
         let charts = &self.state.charts;
-        let x_max = 0.0;
-        let canvas = |node: &NodeRef| node.cast::<HtmlCanvasElement>();
-        let solid: &[f64] = &[];
-        let dashed: &[f64] = &[5.0, 3.0];
-        let dotted: &[f64] = &[2.0, 3.0];
-        if index == 0
-            && let Some(c) = canvas(&self.canvases.loss)
-        {
-            let mut lines = Vec::new();
-            for (k, (train, validation)) in charts
-                .train_loss
-                .iter()
-                .zip(&charts.validation_loss)
-                .enumerate()
-            {
-                let color = task_color(k);
-                lines.push(Line {
-                    points: train.points(),
-                    color,
-                    dash: solid,
-                });
-                lines.push(Line {
-                    points: validation.points(),
-                    color,
-                    dash: dashed,
-                });
-            }
-            draw::line_chart(
-                &c,
-                &lines,
-                &LineOptions {
+        let nodes = &self.canvases;
+        let node = [
+            &nodes.loss,
+            &nodes.metric,
+            &nodes.weights,
+            &nodes.cosine,
+            &nodes.gates,
+            &nodes.seesaw,
+        ][index.min(CHARTS - 1)];
+        let Some(canvas) = node.cast::<HtmlCanvasElement>() else {
+            return;
+        };
+        match index {
+            0 => {
+                let mut lines = task_lines(&charts.train_loss, SOLID);
+                lines.extend(task_lines(&charts.validation_loss, DASHED));
+                let options = LineOptions {
                     log_y: true,
-                    x_max,
                     ..Default::default()
-                },
-            );
-        }
-        if index == 1
-            && let Some(c) = canvas(&self.canvases.metric)
-        {
-            let mut lines = Vec::new();
-            for (k, (metric, baseline)) in charts
-                .metric
-                .iter()
-                .zip(&charts.baseline_metric)
-                .enumerate()
-            {
-                let color = task_color(k);
-                lines.push(Line {
-                    points: metric.points(),
-                    color,
-                    dash: solid,
-                });
-                lines.push(Line {
-                    points: baseline.points(),
-                    color,
-                    dash: dotted,
-                });
+                };
+                draw::line_chart(&canvas, &lines, &options);
             }
-            draw::line_chart(
-                &c,
-                &lines,
-                &LineOptions {
-                    x_max,
+            1 => {
+                let mut lines = task_lines(&charts.metric, SOLID);
+                lines.extend(task_lines(&charts.baseline_metric, DOTTED));
+                // Errors (MSE) span decades as a run learns; AUCs live in [0.5, 1].
+                let errors = !charts.metric_names.is_empty()
+                    && charts.metric_names.iter().all(|metric| metric == "mse");
+                let options = LineOptions {
+                    log_y: errors,
                     ..Default::default()
-                },
-            );
-        }
-        if index == 2
-            && let Some(c) = canvas(&self.canvases.weights)
-        {
-            let lines: Vec<Line> = charts
-                .weights
-                .iter()
-                .enumerate()
-                .map(|(k, s)| Line {
-                    points: s.points(),
-                    color: task_color(k),
-                    dash: solid,
-                })
-                .collect();
-            draw::line_chart(
-                &c,
-                &lines,
-                &LineOptions {
-                    x_max,
-                    ..Default::default()
-                },
-            );
-        }
-        if index == 3
-            && let Some(c) = canvas(&self.canvases.cosine)
-        {
-            let lines: Vec<Line> = charts
-                .cosine
-                .iter()
-                .enumerate()
-                .map(|(p, (_, s))| Line {
-                    points: s.points(),
-                    color: if charts.cosine.len() == 1 {
-                        "#343a40"
-                    } else {
-                        task_color(p)
-                    },
-                    dash: solid,
-                })
-                .collect();
-            draw::line_chart(
-                &c,
-                &lines,
-                &LineOptions {
+                };
+                draw::line_chart(&canvas, &lines, &options);
+            }
+            2 => {
+                let lines = task_lines(&charts.weights, SOLID);
+                draw::line_chart(&canvas, &lines, &LineOptions::default());
+            }
+            3 => {
+                let single = charts.cosine.len() == 1;
+                let lines: Vec<Line> = charts
+                    .cosine
+                    .iter()
+                    .enumerate()
+                    .map(|(pair, (_, series))| Line {
+                        points: series.points(),
+                        color: if single { "#343a40" } else { task_color(pair) },
+                        dash: SOLID,
+                    })
+                    .collect();
+                let options = LineOptions {
                     y_range: Some((-1.0, 1.0)),
                     shade_negative: true,
-                    x_max,
                     ..Default::default()
-                },
-            );
-        }
-        if index == 4
-            && let Some(c) = canvas(&self.canvases.gates)
-        {
-            let rows: Vec<(String, Vec<f64>)> = charts
-                .gates
-                .iter()
-                .map(|gate| (gate.name.clone(), gate.mean.clone()))
-                .collect();
-            draw::heatmap(&c, &rows);
-        }
-        if index == 5
-            && let Some(c) = canvas(&self.canvases.seesaw)
-        {
-            let names = &charts.tasks;
-            let name = |k: usize| names.get(k).cloned().unwrap_or_default();
-            let (x, y) = self.state.quadrant_tasks;
-            draw::quadrant(&c, &charts.trajectory.path(x, y), &name(x), &name(y));
+                };
+                draw::line_chart(&canvas, &lines, &options);
+            }
+            4 => {
+                let rows: Vec<(String, Vec<f64>)> = charts
+                    .gates
+                    .iter()
+                    .map(|gate| (gate.name.clone(), gate.mean.clone()))
+                    .collect();
+                draw::heatmap(&canvas, &rows);
+            }
+            _ => {
+                let name = |k: usize| charts.tasks.get(k).cloned().unwrap_or_default();
+                let (x, y) = self.state.quadrant_tasks;
+                draw::quadrant(&canvas, &charts.trajectory.path(x, y), &name(x), &name(y));
+            }
         }
     }
 
