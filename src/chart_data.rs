@@ -83,9 +83,26 @@ impl Charts {
                 series.push(x, c);
             }
         }
-        self.gates.clone_from(&entry.gates);
+        self.gates = entry
+            .gates
+            .iter()
+            .map(|gate| GateUtilisation {
+                name: self.gate_label(&gate.name),
+                ..gate.clone()
+            })
+            .collect();
         self.trajectory
             .add_multi_task(entry.step, entry.validation.clone());
+    }
+
+    /// The core names task gates by position (`task2`); the page shows the dataset's task
+    /// names (`conversion`). Other gates (`shared`, `shared level 1`) keep their names.
+    fn gate_label(&self, name: &str) -> String {
+        name.strip_prefix("task")
+            .and_then(|k| k.parse::<usize>().ok())
+            .and_then(|k| self.tasks.get(k.checked_sub(1)?))
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
     }
 
     /// Adds a report of the single-task baselines.
@@ -98,5 +115,40 @@ impl Charts {
         }
         self.trajectory
             .add_baseline(entry.step, entry.validation.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seesaw_core::data::DatasetConfig;
+
+    #[test]
+    fn task_gates_take_the_datasets_task_names() {
+        let config = RunConfig {
+            dataset: DatasetConfig::from_id("funnel").unwrap(),
+            ..RunConfig::default()
+        };
+        let mut charts = Charts::new(&config);
+        let gate = |name: &str| GateUtilisation {
+            name: name.into(),
+            mean: vec![0.5, 0.5],
+            std: vec![0.0, 0.0],
+        };
+        charts.add_report(&HistoryEntry {
+            step: 1,
+            train_loss: vec![1.0, 1.0],
+            weights: vec![1.0, 1.0],
+            validation: Vec::new(),
+            gates: vec![
+                gate("shared level 1"),
+                gate("task1"),
+                gate("task2"),
+                gate("task9"),
+            ],
+            gradient_cosine: Vec::new(),
+        });
+        let names: Vec<&str> = charts.gates.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["shared level 1", "click", "conversion", "task9"]);
     }
 }
