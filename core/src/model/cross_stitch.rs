@@ -7,7 +7,7 @@
 //! α are the encoder; only the towers are task-exclusive.
 
 use super::layers::{GroupedMlp, flatten_groups, own_slices};
-use super::{Decoded, Encoded, check_units, raw_outputs, widths};
+use super::{Decoded, Encoded, check_units, raw_outputs};
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
 use burn::module::{ModuleVisitor, Param};
@@ -76,14 +76,7 @@ impl CrossStitchConfig {
         CrossStitch {
             columns,
             stitches,
-            towers: GroupedMlp::new(
-                tasks,
-                1,
-                &widths(width_in, &self.tower_units, out),
-                false,
-                rng,
-                device,
-            ),
+            towers: GroupedMlp::towers(tasks, width_in, &self.tower_units, out, rng, device),
             hidden: width_in,
         }
     }

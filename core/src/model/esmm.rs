@@ -65,14 +65,7 @@ impl EsmmConfig {
         let inner = &self.bottom_units[..self.bottom_units.len() - 1];
         Esmm {
             bottom: GroupedMlp::new(1, 1, &widths(input, inner, hidden), true, rng, device),
-            towers: GroupedMlp::new(
-                2,
-                1,
-                &widths(hidden, &self.tower_units, out),
-                false,
-                rng,
-                device,
-            ),
+            towers: GroupedMlp::towers(2, hidden, &self.tower_units, out, rng, device),
         }
     }
 }

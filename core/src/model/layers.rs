@@ -46,6 +46,26 @@ pub struct GroupedMlp {
 }
 
 impl GroupedMlp {
+    /// One tower per task: `tasks` groups of one net each, from the task's `input` features
+    /// through `hidden` widths to `output` logits (no activation after the last layer).
+    pub fn towers(
+        tasks: usize,
+        input: usize,
+        hidden: &[usize],
+        output: usize,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Self {
+        Self::new(
+            tasks,
+            1,
+            &super::widths(input, hidden, output),
+            false,
+            rng,
+            device,
+        )
+    }
+
     /// `widths` = `[input, hidden…, output]` (at least two entries).
     pub fn new(
         groups: usize,

@@ -125,14 +125,7 @@ impl PleConfig {
             .collect();
         Ple {
             levels,
-            towers: GroupedMlp::new(
-                tasks,
-                1,
-                &widths(hidden, &self.tower_units, out),
-                false,
-                rng,
-                device,
-            ),
+            towers: GroupedMlp::towers(tasks, hidden, &self.tower_units, out, rng, device),
             hidden,
             shared_experts: shared,
         }

@@ -57,14 +57,7 @@ impl SharedBottomConfig {
                 rng,
                 device,
             ),
-            towers: GroupedMlp::new(
-                tasks,
-                1,
-                &widths(hidden, &self.tower_units, out),
-                false,
-                rng,
-                device,
-            ),
+            towers: GroupedMlp::towers(tasks, hidden, &self.tower_units, out, rng, device),
         }
     }
 }

@@ -50,14 +50,7 @@ impl SingleTaskConfig {
         let inner = &self.bottom_units[..self.bottom_units.len() - 1];
         SingleTask {
             bottoms: GroupedMlp::new(1, tasks, &widths(input, inner, hidden), true, rng, device),
-            towers: GroupedMlp::new(
-                tasks,
-                1,
-                &widths(hidden, &self.tower_units, out),
-                false,
-                rng,
-                device,
-            ),
+            towers: GroupedMlp::towers(tasks, hidden, &self.tower_units, out, rng, device),
             hidden,
         }
     }

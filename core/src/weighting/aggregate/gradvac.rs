@@ -134,15 +134,10 @@ fn vaccinate(gram: &Gram, coefficients: &mut [f64], j: usize, target: f64) -> Op
 
 #[cfg(test)]
 mod tests {
+    use super::super::nonneg_qp::random_rows;
     use super::super::{Gram, combine, dot};
     use super::*;
     use crate::weighting::aggregate::pcgrad::pcgrad_weights;
-
-    fn random_rows(rng: &mut Rng, tasks: usize, width: usize) -> Vec<Vec<f64>> {
-        (0..tasks)
-            .map(|_| (0..width).map(|_| rng.normal()).collect())
-            .collect()
-    }
 
     fn cosine(a: &[f64], b: &[f64]) -> f64 {
         dot(a, b) / (dot(a, a) * dot(b, b)).sqrt()

@@ -60,14 +60,9 @@ pub fn pcgrad_weights(gram: &Gram, rng: &mut Rng) -> Vec<f64> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::nonneg_qp::random_rows;
     use super::super::{Gram, combine, dot};
     use super::*;
-
-    fn random_rows(rng: &mut Rng, tasks: usize, width: usize) -> Vec<Vec<f64>> {
-        (0..tasks)
-            .map(|_| (0..width).map(|_| rng.normal()).collect())
-            .collect()
-    }
 
     #[test]
     fn two_conflicting_tasks_by_hand() {
