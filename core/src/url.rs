@@ -109,6 +109,22 @@ pub fn encode(config: &RunConfig, hidden: &[String]) -> String {
     if !hidden.is_empty() {
         pairs.push(("hide".to_string(), hidden.join(",")));
     }
+    join(&pairs)
+}
+
+/// `config` with the hash key `key` set to `value`, decoded as a link with that value would
+/// be: a control's edit gets the same parsing, validation and notices as a shared link.
+pub fn with_value(config: &RunConfig, key: &str, value: &str) -> UrlState {
+    let mut pairs: Vec<(String, String)> = fields(config)
+        .into_iter()
+        .filter(|field| field.key != key)
+        .map(|field| (field.key, field.value))
+        .collect();
+    pairs.push((key.to_string(), value.to_string()));
+    decode(&join(&pairs))
+}
+
+fn join(pairs: &[(String, String)]) -> String {
     pairs
         .iter()
         .map(|(key, value)| format!("{key}={}", escape(value)))
@@ -416,6 +432,14 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), count, "no key twice");
+        let edited = with_value(&config, "learning_rate", "0.01");
+        assert!(edited.notices.is_empty(), "{:?}", edited.notices);
+        assert_eq!(edited.config.train.learning_rate, 0.01);
+        assert!(
+            !with_value(&config, "learning_rate", "1%")
+                .notices
+                .is_empty()
+        );
         // The hash is exactly the fields.
         let hash = encode(&config, &[]);
         assert_eq!(hash.split('&').count(), count);

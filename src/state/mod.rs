@@ -138,16 +138,6 @@ impl PageState {
         self.hidden.iter().any(|k| k == key)
     }
 
-    /// Task names, in task order.
-    pub fn task_names(&self) -> Vec<String> {
-        self.config
-            .dataset
-            .tasks()
-            .into_iter()
-            .map(|task| task.name)
-            .collect()
-    }
-
     /// Applies an action and returns what the shell must do.
     pub fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
@@ -279,18 +269,7 @@ impl PageState {
             }
             "fm_factors" if value.is_empty() => config.fm = None,
             _ => {
-                let mut pairs: Vec<(String, String)> = url::fields(&config)
-                    .into_iter()
-                    .map(|field| (field.key, field.value))
-                    .filter(|(k, _)| k != key)
-                    .collect();
-                pairs.push((key.to_string(), value.to_string()));
-                let hash = pairs
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", v.replace('&', "%26").replace('#', "%23")))
-                    .collect::<Vec<_>>()
-                    .join("&");
-                let decoded = url::decode(&hash);
+                let decoded = url::with_value(&config, key, value);
                 if let Some(notice) = decoded.notices.first() {
                     return Err(notice.trim_end_matches("; using the default").to_string()
                         + "; the previous value is kept");

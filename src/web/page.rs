@@ -47,6 +47,13 @@ const SOLID: &[f64] = &[];
 const DASHED: &[f64] = &[5.0, 3.0];
 const DOTTED: &[f64] = &[2.0, 3.0];
 
+/// The page's URL hash.
+fn current_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
 /// One line per task, in the task's colour.
 fn task_lines<'a>(series: &'a [Series], dash: &'a [f64]) -> Vec<Line<'a>> {
     series
@@ -75,7 +82,8 @@ pub struct App {
     state: PageState,
     bridge: Option<Bridge>,
     canvases: Canvases,
-    first_step_ms: Option<f64>,
+    /// When the first step of a run arrived (run, ms since page load).
+    first_step: Option<(u32, f64)>,
     /// What the canvases show: (run, chart version, quadrant tasks); redrawn when it changes.
     drawn: Option<(u32, u64, (usize, usize))>,
     /// Charts still to redraw: one per animation frame, so no frame's task grows with the
@@ -230,7 +238,7 @@ impl App {
 
     /// With more than two tasks: which two the quadrant plots.
     fn quadrant_picker(&self, act: &Callback<Action>) -> Html {
-        let names = self.state.task_names();
+        let names = &self.state.charts.tasks;
         if names.len() <= 2 {
             return html! {};
         }
@@ -265,7 +273,7 @@ impl App {
     }
 
     fn legend(&self) -> Html {
-        let names = self.state.task_names();
+        let names = &self.state.charts.tasks;
         let metrics = &self.state.charts.metric_names;
         html! {
             <div class="legend">
@@ -294,7 +302,7 @@ impl Component for App {
             state: PageState::default(),
             bridge: None,
             canvases: Canvases::default(),
-            first_step_ms: None,
+            first_step: None,
             drawn: None,
             dirty: [false; CHARTS],
             on_frame: None,
@@ -315,10 +323,7 @@ impl Component for App {
                 .add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
             app._on_hash = Some(on_hash);
         }
-        let hash = web_sys::window()
-            .and_then(|w| w.location().hash().ok())
-            .unwrap_or_default();
-        let effects = app.state.apply(Action::Hash(hash));
+        let effects = app.state.apply(Action::Hash(current_hash()));
         app.perform(ctx, effects);
         app
     }
@@ -327,8 +332,8 @@ impl Component for App {
         self.handle(ctx, msg)
     }
 
-    fn view(&self, ctx: &Context<Self>) -> Html {
-        self.page(ctx)
+    fn view(&self, _ctx: &Context<Self>) -> Html {
+        self.page()
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
@@ -346,6 +351,13 @@ impl Component for App {
 }
 
 impl App {
+    /// Milliseconds from page load to the current run's first step, once it came.
+    fn first_step_ms(&self) -> Option<f64> {
+        self.first_step
+            .filter(|(run, _)| *run == self.state.run)
+            .map(|(_, ms)| ms)
+    }
+
     fn schedule_draw(&mut self) {
         if self.frame_pending {
             return;
@@ -371,37 +383,31 @@ impl App {
                 return false;
             }
             Msg::Act(action) => {
-                if matches!(action, Action::Reset) || matches!(action, Action::SetField { .. }) {
-                    self.first_step_ms = None;
-                }
                 let effects = self.state.apply(action);
                 self.perform(ctx, effects);
             }
             Msg::Batch(messages) => {
                 for message in messages {
-                    if self.first_step_ms.is_none()
-                        && matches!(&message, FromWorker::Progress { step, run, .. }
-                            if *step > 0 && *run == self.state.run)
+                    if let FromWorker::Progress { run, step, .. } = &message
+                        && *step > 0
+                        && *run == self.state.run
+                        && self.first_step.is_none_or(|(seen, _)| seen != *run)
                     {
-                        self.first_step_ms = Some(js::now_ms());
+                        self.first_step = Some((*run, js::now_ms()));
                     }
                     let effects = self.state.apply(Action::Worker(message));
                     self.perform(ctx, effects);
                 }
             }
             Msg::HashChanged => {
-                let hash = web_sys::window()
-                    .and_then(|w| w.location().hash().ok())
-                    .unwrap_or_default();
-                let effects = self.state.apply(Action::Hash(hash));
+                let effects = self.state.apply(Action::Hash(current_hash()));
                 self.perform(ctx, effects);
             }
         }
         true
     }
 
-    fn page(&self, ctx: &Context<Self>) -> Html {
-        let _ = ctx;
+    fn page(&self) -> Html {
         let act = self.act.clone();
         let state = &self.state;
         html! {
@@ -412,7 +418,7 @@ impl App {
                         the tasks help — or fight — each other." }</p>
                 </header>
                 { panels::notices(state, &act) }
-                { panels::status(state, &act, self.first_step_ms) }
+                { panels::status(state, &act, self.first_step_ms()) }
                 <div class="main">
                     <controls::Controls
                         config={state.config.clone()}

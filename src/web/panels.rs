@@ -21,7 +21,7 @@ pub fn status(state: &PageState, act: &Callback<Action>, first_step_ms: Option<f
         .as_ref()
         .map(|b| b.reason.clone())
         .unwrap_or_default();
-    let names = state.task_names();
+    let names = &state.charts.tasks;
     html! {
         <div class="status">
             <div class="buttons">
