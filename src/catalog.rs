@@ -107,8 +107,8 @@ pub fn method(id: &str) -> Option<Entry> {
              CVPR 2018",
         ),
         "dtp" => entry(
-            "Dynamic task prioritisation: harder tasks (lower validation metric) get a focal \
-             weight −(1−κ)^γ log κ.",
+            "Dynamic task prioritisation: harder tasks get a focal weight −(1−κ)^γ log κ, κ the \
+             validation skill (0 at chance, 1 perfect: 2·AUC − 1, or R²).",
             "Guo et al., Dynamic Task Prioritization for Multitask Learning, ECCV 2018",
         ),
         "gradnorm" => entry(
@@ -132,8 +132,9 @@ pub fn method(id: &str) -> Option<Entry> {
             "Chennupati et al., MultiNet++, CVPR Workshops 2019",
         ),
         "stch" => entry(
-            "Smooth Tchebycheff scalarisation: a smoothed max of the task losses, which can \
-             reach every Pareto-optimal point.",
+            "Smooth Tchebycheff scalarisation: a smoothed max of the log-losses relative to a \
+             nadir measured in a warm-up, so it pushes on the task furthest behind whatever \
+             its scale; it can reach every Pareto-optimal point.",
             "Lin et al., Smooth Tchebycheff Scalarization for Multi-Objective Optimization, \
              ICML 2024",
         ),
@@ -147,13 +148,13 @@ pub fn method(id: &str) -> Option<Entry> {
             "as in Kokkinos, UberNet, CVPR 2017 and early multi-task practice",
         ),
         "graddrop" => entry(
-            "Gradient sign dropout: at the shared representation, keeps for each unit only the \
-             gradients of one sign, chosen by their sign purity.",
+            "Gradient sign dropout: at the shared representation, keeps for each feature only \
+             the task gradients of one sign, drawn by their sign purity over the batch.",
             "Chen et al., Just Pick a Sign, NeurIPS 2020",
         ),
         "db-mtl" => entry(
-            "Dual balancing: log-transformed losses for scale, then every task's gradient \
-             normalised to the largest norm.",
+            "Dual balancing: log-transformed losses for scale, then every task's averaged \
+             gradient normalised to the largest norm.",
             "Lin et al., Dual-Balancing for Multi-Task Learning, 2023",
         ),
         "mgda" => entry(

@@ -59,6 +59,16 @@ pub fn task_loss(output: &TaskOutput, kind: TaskKind, targets: &TaskTargets) -> 
     }
 }
 
+/// Whether the task's loss covers at least one row of the batch, `[1]` (1 or 0): 0 only for a
+/// masked task none of whose rows is observed, whose loss and gradient are then 0. An
+/// entire-space output covers every row.
+pub fn covers_rows(output: &TaskOutput, targets: &TaskTargets) -> Tensor<1> {
+    match (&output.form, &targets.mask) {
+        (OutputForm::Raw, Some(mask)) => mask.clone().sum().greater_elem(0.0).float(),
+        _ => Tensor::ones([1], &output.value.device()),
+    }
+}
+
 /// Mean of `[batch, 1]` values over rows where `mask` is 1 (0 if none is).
 fn masked_mean(per_row: Tensor<2>, mask: &Option<Tensor<2>>) -> Tensor<1> {
     match mask {

@@ -8,7 +8,7 @@
 
 use super::batches::Batch;
 use crate::data::TaskSpec;
-use crate::loss::task_loss;
+use crate::loss::{covers_rows, task_loss};
 use crate::model::MultiTaskModel;
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::GradientsParams;
@@ -29,12 +29,25 @@ pub(crate) fn task_losses(
         .collect()
 }
 
+/// `[tasks]`, without autodiff: 1 where the task's loss covers a row of the batch, 0 for a
+/// masked task with no observed row ([`crate::weighting::StepSignals::observed`]).
+pub(crate) fn observed_tasks(outputs: &[crate::model::TaskOutput], batch: &Batch) -> Tensor<1> {
+    let parts = outputs
+        .iter()
+        .zip(&batch.targets)
+        .map(|(output, targets)| covers_rows(output, targets))
+        .collect();
+    Tensor::cat(parts, 0).inner()
+}
+
 /// The encoder's output (with its graph), the per-task losses and dL_k/dz for every task.
 pub(crate) struct RepresentationGradients {
     /// `[batch, width]`, still attached to the encoder's graph.
     pub representation: Tensor<2>,
     /// `[tasks]`, without autodiff.
     pub losses: Tensor<1>,
+    /// `[tasks]`, without autodiff: see [`observed_tasks`].
+    pub observed: Tensor<1>,
     /// One `[batch, width]` per task, without autodiff.
     pub per_task: Vec<Tensor<2>>,
 }
@@ -87,6 +100,7 @@ pub(crate) fn representation_gradients(
     RepresentationGradients {
         representation,
         losses: Tensor::cat(losses, 0).inner(),
+        observed: observed_tasks(&decoded.outputs, batch),
         per_task,
     }
 }

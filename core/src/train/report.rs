@@ -25,6 +25,18 @@ pub struct TaskEvaluation {
     pub extra: BTreeMap<String, f64>,
 }
 
+impl TaskEvaluation {
+    /// How far the task is from chance, on one scale for every kind of task: 0 at chance, 1
+    /// when perfect, below 0 when worse than chance. 2·AUC − 1 (the Gini coefficient) for a
+    /// binary task, R² for regression; 0 (chance) when the metric is undefined (one class).
+    pub fn skill(&self) -> f64 {
+        match self.metric.as_str() {
+            "auc" => self.value.map_or(0.0, |auc| 2.0 * auc - 1.0),
+            _ => self.extra.get("r2").copied().unwrap_or(0.0),
+        }
+    }
+}
+
 /// Utilisation of one gate over the validation rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateUtilisation {
@@ -122,4 +134,60 @@ pub struct RunReport {
     pub notes: Vec<String>,
     /// Timing.
     pub timing: Timing,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::weighting::{Dtp, DtpConfig, Weighting};
+
+    fn evaluation(metric: &str, value: f64, r2: Option<f64>) -> TaskEvaluation {
+        TaskEvaluation {
+            name: metric.into(),
+            loss: 1.0,
+            metric: metric.into(),
+            value: Some(value),
+            better: Better::Higher,
+            extra: r2.map(|r2| ("r2".to_string(), r2)).into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn skill_is_zero_at_chance_and_one_when_perfect_for_every_kind() {
+        assert_eq!(evaluation("auc", 0.5, None).skill(), 0.0);
+        assert_eq!(evaluation("auc", 1.0, None).skill(), 1.0);
+        assert_eq!(evaluation("auc", 0.75, None).skill(), 0.5);
+        assert_eq!(evaluation("mse", 3.0, Some(0.0)).skill(), 0.0);
+        assert_eq!(evaluation("mse", 0.0, Some(1.0)).skill(), 1.0);
+        let undefined = TaskEvaluation {
+            value: None,
+            ..evaluation("auc", 0.0, None)
+        };
+        assert_eq!(undefined.skill(), 0.0);
+    }
+
+    /// DTP on the skills: a binary task at AUC 0.75 and a regression task at R² 0.5 are equally
+    /// far from chance and get equal weights (on raw AUC and R² they got 0.018 and 0.17; at
+    /// chance, 0.17 and 9.2).
+    #[test]
+    fn dtp_weighs_tasks_of_equal_relative_skill_equally() {
+        let tasks = [
+            evaluation("auc", 0.75, None),
+            evaluation("mse", 0.2, Some(0.5)),
+        ];
+        let skills: Vec<f64> = tasks.iter().map(TaskEvaluation::skill).collect();
+        let mut method = Dtp::new(&DtpConfig::default());
+        method.observe_validation(&skills);
+        let weights = method.weights(2);
+        assert!((weights[0] - weights[1]).abs() < 1e-7, "{weights:?}");
+        let chance = [
+            evaluation("auc", 0.5, None),
+            evaluation("mse", 1.0, Some(0.0)),
+        ];
+        let skills: Vec<f64> = chance.iter().map(TaskEvaluation::skill).collect();
+        let mut method = Dtp::new(&DtpConfig::default());
+        method.observe_validation(&skills);
+        let weights = method.weights(2);
+        assert_eq!(weights[0], weights[1]);
+    }
 }

@@ -3,8 +3,8 @@
 use super::batches::Batch;
 use super::evaluation::Reads;
 use super::gradients::{
-    RepresentationGradients, merge_shared, representation_gradients, scatter_shared,
-    shared_jacobian, task_losses, weighted_decoder_gradients,
+    RepresentationGradients, merge_shared, observed_tasks, representation_gradients,
+    scatter_shared, shared_jacobian, task_losses, weighted_decoder_gradients,
 };
 use crate::data::TaskSpec;
 use crate::error::RunError;
@@ -32,14 +32,28 @@ pub(crate) struct StepOutcome {
     pub grads: GradientsParams,
 }
 
+/// What the step computed for the method, on the device without autodiff.
+struct Computed {
+    losses: Tensor<1>,
+    observed: Tensor<1>,
+    representation: Option<Tensor<2>>,
+    representation_gradients: Option<Tensor<2>>,
+    shared_gradients: Option<Tensor<2>>,
+}
+
 /// Builds the signals; reads their small parts back when the method asks for it.
 async fn signals(
     method: &dyn Weighting,
     context: &StepContext,
-    losses: Tensor<1>,
-    representation_gradients: Option<Tensor<2>>,
-    shared_gradients: Option<Tensor<2>>,
+    computed: Computed,
 ) -> Result<StepSignals, RunError> {
+    let Computed {
+        losses,
+        observed,
+        representation,
+        representation_gradients,
+        shared_gradients,
+    } = computed;
     let gram = |rows: &Tensor<2>| rows.clone().matmul(rows.clone().transpose());
     let host = if method.reads_host() {
         let mut transaction = Transaction::default().register(losses.clone());
@@ -65,6 +79,8 @@ async fn signals(
         step: context.step,
         device: context.device.clone(),
         losses,
+        observed,
+        representation,
         representation_gradients,
         shared_gradients,
         host,
@@ -87,7 +103,14 @@ pub(crate) async fn compute_step(
         // The cheap path: one forward, one backward of Σ w_k·L_k.
         let forward = model.forward(batch.x.clone());
         let losses = Tensor::cat(task_losses(&forward.outputs, tasks, batch), 0);
-        let signals = signals(method, &context, losses.clone().inner(), None, None).await?;
+        let computed = Computed {
+            losses: losses.clone().inner(),
+            observed: observed_tasks(&forward.outputs, batch),
+            representation: None,
+            representation_gradients: None,
+            shared_gradients: None,
+        };
+        let signals = signals(method, &context, computed).await?;
         let update = method.update(&signals);
         let grads = match &update {
             Update::Weights(weights) => GradientsParams::from_grads(
@@ -109,14 +132,14 @@ pub(crate) async fn compute_step(
     let per_task = representation_gradients(model, tasks, batch);
     let jacobian = (needs == Needs::SharedGradients)
         .then(|| shared_jacobian(model, batch, &per_task.per_task).inner());
-    let signals = signals(
-        method,
-        &context,
-        per_task.losses.clone(),
-        Some(per_task.stacked()),
-        jacobian,
-    )
-    .await?;
+    let computed = Computed {
+        losses: per_task.losses.clone(),
+        observed: per_task.observed.clone(),
+        representation: Some(per_task.representation.clone().inner()),
+        representation_gradients: Some(per_task.stacked()),
+        shared_gradients: jacobian,
+    };
+    let signals = signals(method, &context, computed).await?;
     let update = method.update(&signals);
     let losses = per_task.losses.clone();
     let grads = gradients_for(model, tasks, batch, per_task, &update);

@@ -7,7 +7,7 @@ use super::batches::{BatchOrder, DeviceSplit};
 use super::config::{OptimizerConfig, RunConfig};
 use super::evaluation::{Evaluation, Reads, evaluate_tasks};
 use super::gradients::{cosine_matrix, representation_gradients, shared_jacobian};
-use super::report::{GateUtilisation, HistoryEntry};
+use super::report::{GateUtilisation, HistoryEntry, TaskEvaluation};
 use super::step::{StepContext, StepOutcome, compute_step};
 use super::tower_lr::scale_tower_updates;
 use crate::data::{MultiTaskData, TaskSpec};
@@ -269,11 +269,8 @@ impl Trainer {
         };
         let readout = evaluation.read(&mut reads)?;
         let validation = evaluate_tasks(&self.data.tasks, &self.data.validation, &readout);
-        let metrics: Vec<f64> = validation
-            .iter()
-            .map(|task| task.extra.get("r2").copied().or(task.value).unwrap_or(0.5))
-            .collect();
-        self.method.observe_validation(&metrics);
+        let skills: Vec<f64> = validation.iter().map(TaskEvaluation::skill).collect();
+        self.method.observe_validation(&skills);
         let gates = readout
             .gates
             .into_iter()

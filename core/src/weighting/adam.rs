@@ -3,7 +3,11 @@
 
 use burn::prelude::*;
 
-/// Adam (Kingma & Ba, ICLR 2015) with optional decoupled weight decay, on one `[tasks]` tensor.
+/// Adam (Kingma & Ba, ICLR 2015) with optional L2 weight decay, on one `[tasks]` tensor.
+///
+/// The decay is coupled, as `torch.optim.Adam(weight_decay=γ)` applies it (and so FAMO's code
+/// and LibMTL): γ·θ is added to the gradient before the moments, not subtracted from θ after
+/// them (AdamW), so it is rescaled by the moments like any other gradient.
 #[derive(Debug, Clone)]
 pub(crate) struct TensorAdam {
     learning_rate: f64,
@@ -28,9 +32,10 @@ impl TensorAdam {
         }
     }
 
-    /// One descent step of `parameter` along `gradient`.
+    /// One descent step of `parameter` along `gradient` (plus the L2 term γ·θ).
     pub fn step(&mut self, parameter: Tensor<1>, gradient: Tensor<1>) -> Tensor<1> {
         self.steps += 1;
+        let gradient = gradient + parameter.clone().mul_scalar(self.weight_decay);
         self.first = self.first.clone().mul_scalar(Self::BETA_1)
             + gradient.clone().mul_scalar(1.0 - Self::BETA_1);
         self.second = self.second.clone().mul_scalar(Self::BETA_2)
@@ -43,9 +48,8 @@ impl TensorAdam {
             .second
             .clone()
             .div_scalar(1.0 - Self::BETA_2.powi(self.steps));
-        let decayed =
-            parameter.clone() - parameter.mul_scalar(self.learning_rate * self.weight_decay);
-        decayed - (first / (second.sqrt().add_scalar(Self::EPSILON))).mul_scalar(self.learning_rate)
+        parameter
+            - (first / (second.sqrt().add_scalar(Self::EPSILON))).mul_scalar(self.learning_rate)
     }
 }
 
@@ -109,5 +113,24 @@ mod tests {
         let mut parameter = [1.0, 1.0];
         host.step(&mut parameter, &[3.0, -0.01]);
         assert!((parameter[0] - 0.9).abs() < 1e-9 && (parameter[1] - 1.1).abs() < 1e-6);
+    }
+
+    /// Two steps with L2 decay γ = 0.5, lr 0.1, from θ = 2 with gradients 1 then −3, by hand
+    /// (torch.optim.Adam(weight_decay=0.5)):
+    /// step 1: g' = 1 + 0.5·2 = 2; m = 0.2, v = 0.004; m̂ = 2, v̂ = 4; θ = 2 − 0.1·2/2 = 1.9.
+    /// step 2: g' = −3 + 0.5·1.9 = −2.05; m = 0.18 − 0.205 = −0.025;
+    /// v = 0.003996 + 0.001·4.2025 = 0.0081985; m̂ = −0.025/0.19 = −0.131579;
+    /// v̂ = 0.0081985/0.001999 = 4.101301; θ = 1.9 + 0.1·0.131579/2.025167 = 1.906497.
+    /// Decoupled decay (AdamW) would give 1.8 after step 1 and 1.7594 after step 2.
+    #[test]
+    fn weight_decay_is_l2_inside_the_moments() {
+        let device = Device::flex();
+        let mut adam = TensorAdam::new(1, 0.1, 0.5, &device);
+        let scalar = |v: f32| Tensor::<1>::from_data(TensorData::new(vec![v], [1]), &device);
+        let first = adam.step(scalar(2.0), scalar(1.0));
+        let first_value: f32 = first.clone().into_scalar();
+        assert!((first_value - 1.9).abs() < 1e-5, "{first_value}");
+        let second: f32 = adam.step(first, scalar(-3.0)).into_scalar();
+        assert!((second - 1.906_497).abs() < 1e-5, "{second}");
     }
 }

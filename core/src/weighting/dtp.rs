@@ -3,10 +3,14 @@
 //!
 //! Each task keeps a smoothed key performance indicator k ← α·KPI + (1 − α)·k (the first
 //! observation sets k) and weighs its loss by the focal-loss form w = −(1 − k)^γ·log k: tasks
-//! doing badly (small k) get large weights. The KPI is the validation AUC for binary tasks and,
-//! for regression, R² clamped to [0, 1] (1 − MSE/Var: the error mapped to [0, 1]); k is kept in
+//! doing badly (small k) get large weights. The paper's KPIs are accuracies in [0, 1] where
+//! chance is near 0 for its many-class tasks; every KPI here is the task's validation *skill*
+//! ([`crate::train::TaskEvaluation::skill`]): one scale for every kind of task, 0 at chance and
+//! 1 when perfect (2·AUC − 1 for binary tasks, R² for regression), so a binary and a regression
+//! task equally far from chance get equal weights (raw AUC has chance at 0.5: a binary task at
+//! chance got weight 0.17 against 9.2 for a regression task at chance). k is kept in
 //! [10⁻⁴, 1 − 10⁻⁴]. KPIs arrive with each evaluation; before the first one the weights are 1.
-//! Defaults: γ = 2 (the paper's focusing parameter), α = 0.9.
+//! Defaults: γ = 2 (the paper's focusing parameter), α = 0.9. LibMTL has no DTP.
 
 use super::{StepSignals, Update, Weighting};
 use crate::error::{ConfigError, check_range};
@@ -76,8 +80,8 @@ impl Weighting for Dtp {
         ))
     }
 
-    fn observe_validation(&mut self, metrics: &[f64]) {
-        let observed: Vec<f64> = metrics.iter().map(|m| m.clamp(1e-4, 1.0 - 1e-4)).collect();
+    fn observe_validation(&mut self, skills: &[f64]) {
+        let observed: Vec<f64> = skills.iter().map(|m| m.clamp(1e-4, 1.0 - 1e-4)).collect();
         let alpha = self.config.alpha;
         self.kpis = Some(match self.kpis.take() {
             None => observed,

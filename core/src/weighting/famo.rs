@@ -5,12 +5,17 @@
 //! Σ_k z_k·log L_k / c with c = Σ_k z_k/L_k, i.e. the loss weights w_k = z_k/(c·L_k) returned
 //! here, which make every task's log-loss fall at a balanced rate using only the losses
 //! (no per-task gradients). After a step, ξ descends J_softmax(ξ)ᵀ·δ with δ_k = log L_k(before)
-//! − log L_k(after), by Adam with learning rate 0.025 and weight decay 0.001 (the paper's
-//! defaults). The paper measures "after" on the same batch after the model's update; here it is
-//! the next step's batch loss, which needs no extra forward pass. Runs on the device.
+//! − log L_k(after), by Adam with learning rate 0.025 and weight decay γ = 0.001 (the paper's
+//! defaults, also LibMTL's). γ is L2 decay inside Adam, added to the gradient before the
+//! moments, as the paper's code and LibMTL do with `torch.optim.Adam(weight_decay=γ)`.
+//!
+//! One deliberate difference from both: they measure "after" on the same batch after the
+//! model's update (one more forward pass); here it is the next step's batch loss, which needs
+//! none. A masked task with no observed row in a batch keeps its last observed loss
+//! ([`HeldLosses`]): its δ is 0 and its weight holds for that step. Runs on the device.
 
 use super::adam::TensorAdam;
-use super::{StepSignals, Update, Weighting};
+use super::{HeldLosses, StepSignals, Update, Weighting};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
@@ -22,7 +27,7 @@ use serde::{Deserialize, Serialize};
 pub struct FamoConfig {
     /// Learning rate of the task logits (1e-5 to 10; default 0.025).
     pub logit_learning_rate: f64,
-    /// Weight decay of the task logits (0 to 1; default 0.001).
+    /// L2 weight decay γ of the task logits, inside Adam (0 to 1; default 0.001).
     pub logit_weight_decay: f64,
 }
 
@@ -48,6 +53,7 @@ pub struct Famo {
     config: FamoConfig,
     logits: Option<Tensor<1>>,
     adam: Option<TensorAdam>,
+    held: HeldLosses,
     previous_losses: Option<Tensor<1>>,
 }
 
@@ -58,6 +64,7 @@ impl Famo {
             config: config.clone(),
             logits: None,
             adam: None,
+            held: HeldLosses::default(),
             previous_losses: None,
         }
     }
@@ -69,7 +76,7 @@ impl Weighting for Famo {
     fn update(&mut self, signals: &StepSignals) -> Update {
         let device = &signals.device;
         let tasks = signals.losses.dims()[0];
-        let losses = signals.losses.clone().add_scalar(EPSILON);
+        let losses = self.held.update(signals).add_scalar(EPSILON);
         let mut logits = self
             .logits
             .take()
@@ -102,7 +109,7 @@ impl Weighting for Famo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::weighting::test_support::{loss_signals, values};
+    use crate::weighting::test_support::{loss_signals, masked_loss_signals, values};
 
     #[test]
     fn first_weights_balance_log_losses() {
@@ -116,6 +123,51 @@ mod tests {
             (got[0] - 0.8).abs() < 1e-5 && (got[1] - 0.2).abs() < 1e-5,
             "{got:?}"
         );
+    }
+
+    /// Three steps by hand (γ = 0.5 to make the decay visible), from a reference computed in
+    /// f64 with torch's Adam rule: losses (1, 4), (0.5, 4), (0.5, 2). Step 2: δ = (ln 2, 0),
+    /// ∇ξ = z ⊙ (δ − ⟨z, δ⟩) = (ln 2/4, −ln 2/4), Adam's first step moves ξ by ∓0.025. Step 3:
+    /// δ = (0, ln 2) plus the L2 term γ·ξ inside the moments gives ξ = (−0.0228225, 0.0228225)
+    /// and weights (0.7925967, 0.2074033); decoupled decay would give ξ₁ = −0.0233795 and
+    /// weights (0.7924135, 0.2075865).
+    #[test]
+    fn logits_follow_adam_with_l2_decay() {
+        let mut method = Famo::new(&FamoConfig {
+            logit_weight_decay: 0.5,
+            ..FamoConfig::default()
+        });
+        let mut weights = Vec::new();
+        for losses in [[1.0, 4.0], [0.5, 4.0], [0.5, 2.0]] {
+            weights.push(values(method.update(&loss_signals(&losses)).weights()));
+        }
+        let expected = [
+            [0.8, 0.2],
+            [0.883_853_76, 0.116_146_24],
+            [0.792_596_7, 0.207_403_3],
+        ];
+        for (got, want) in weights.iter().zip(expected) {
+            assert!(
+                (got[0] - want[0]).abs() < 5e-6 && (got[1] - want[1]).abs() < 5e-6,
+                "{got:?} vs {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_task_without_observed_rows_holds_its_weight() {
+        let mut method = Famo::new(&FamoConfig::default());
+        let first = values(method.update(&loss_signals(&[1.0, 4.0])).weights());
+        // The conversions of this batch are all unobserved: loss 0, no gradient.
+        let held = values(
+            method
+                .update(&masked_loss_signals(&[1.0, 0.0], &[true, false]))
+                .weights(),
+        );
+        for (a, b) in first.iter().zip(&held) {
+            assert!((a - b).abs() < 1e-6, "{first:?} → {held:?}");
+        }
+        // Read as a real 0, the loss would have taken all the weight: w₂ ≈ 1, w₁ ≈ 1e-8.
     }
 
     /// On two convex quadratics of very different scales, gradient descent on FAMO's weights

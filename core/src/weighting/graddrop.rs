@@ -1,41 +1,81 @@
 //! Gradient Sign Dropout: Chen, Ngiam, Huang, Luong, Kretzschmar, Chai & Anguelov, "Just Pick
-//! a Sign: Optimizing Deep Multitask Models with Gradient Sign Dropout", NeurIPS 2020.
+//! a Sign: Optimizing Deep Multitask Models with Gradient Sign Dropout", NeurIPS 2020 (Alg. 1);
+//! LibMTL's `GradDrop` is the same rule.
 //!
-//! At the shared representation, every element has a gradient ∇_k per task. The positive-sign
-//! purity P = ½·(1 + Σ_k ∇_k / Σ_k |∇_k|) says how much the tasks agree on going up; with one
-//! uniform draw U per element, the element keeps the positive task gradients if P > U and the
-//! negative ones otherwise: M_k = [P > U]·[∇_k > 0] + [P < U]·[∇_k < 0], and the gradient
-//! passed down into the shared parameters is Σ_k M_k·∇_k (leak 0, as in LibMTL). Task parameters
-//! keep their own gradients. The reported weight of a task is the share of its gradient mass
-//! that survived, Σ|M_k ∇_k| / Σ|∇_k|. Runs on the device (draws follow the run's seed).
+//! At the shared representation z (`[batch, width]`), task k has the gradient ∇_k. Per feature
+//! d (a column of z), the batch-summed signed gradient is s_kd = Σ_rows sign(z)·∇_k, and its
+//! positive-sign purity over the tasks is P_d = ½·(1 + Σ_k s_kd / Σ_k |s_kd|). One uniform draw
+//! U_d per feature chooses a sign for that feature: task k's gradient on feature d is kept, on
+//! every row, if P_d > U_d and s_kd > 0 or if P_d < U_d and s_kd < 0; the mask is
+//! M_kd = [P_d > U_d]·[s_kd > 0] + [P_d < U_d]·[s_kd < 0], broadcast over the batch, and the
+//! gradient passed down into the shared parameters is Σ_k (ℓ + (1 − ℓ)·M_k)·∇_k with the leak ℓ
+//! (default 0, as in the paper and LibMTL). Task parameters keep their own gradients. The
+//! reported weight of a task is the share of its gradient mass that passes,
+//! Σ|(ℓ + (1 − ℓ)·M_k)·∇_k| / Σ|∇_k|. Runs on the device (the draws follow the run's seed).
 
 use super::{Needs, StepSignals, Update, Weighting};
+use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
 use burn::tensor::Distribution;
+use serde::{Deserialize, Serialize};
+
+/// Settings of `graddrop`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GradDropConfig {
+    /// Leak ℓ: the share of a dropped gradient that still passes (0 to 1; default 0).
+    pub leak: f64,
+}
+
+impl Default for GradDropConfig {
+    fn default() -> Self {
+        Self { leak: 0.0 }
+    }
+}
+
+impl GradDropConfig {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        check_range("leak", self.leak, 0.0, 1.0)
+    }
+}
 
 /// GradDrop at the shared representation.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GradDrop;
+#[derive(Debug, Clone)]
+pub struct GradDrop {
+    leak: f64,
+}
 
-/// The masked sum and the surviving share per task, for gradients `[tasks, elements]` and
-/// uniform draws `[elements]`.
-pub fn sign_dropout(gradients: Tensor<2>, uniform: Tensor<1>) -> (Tensor<1>, Tensor<1>) {
-    let [tasks, elements] = gradients.dims();
-    let purity = (gradients.clone().sum_dim(0)
-        / gradients.clone().abs().sum_dim(0).add_scalar(1e-12))
-    .add_scalar(1.0)
-    .mul_scalar(0.5);
-    let keep_positive = purity
-        .clone()
-        .greater(uniform.clone().reshape([1, elements]))
-        .float();
-    let keep_negative = purity.lower(uniform.reshape([1, elements])).float();
-    let positive = gradients.clone().greater_elem(0.0).float();
-    let negative = gradients.clone().lower_elem(0.0).float();
-    let mask = keep_positive * positive + keep_negative * negative;
-    let kept = gradients.clone() * mask;
-    let share = kept.clone().abs().sum_dim(1) / gradients.abs().sum_dim(1).add_scalar(1e-12);
-    (kept.sum_dim(0).reshape([elements]), share.reshape([tasks]))
+impl GradDrop {
+    /// From its config.
+    pub fn new(config: &GradDropConfig) -> Self {
+        Self { leak: config.leak }
+    }
+}
+
+/// The gradient passed to the shared parameters (`[batch, width]`) and the surviving share per
+/// task (`[tasks]`), for per-task gradients `[tasks, batch, width]` at the representation
+/// `inputs` (`[batch, width]`), one uniform draw per feature (`[width]`) and the leak.
+pub fn sign_dropout(
+    gradients: Tensor<3>,
+    inputs: Tensor<2>,
+    uniform: Tensor<1>,
+    leak: f64,
+) -> (Tensor<2>, Tensor<1>) {
+    let [tasks, batch, width] = gradients.dims();
+    let signed = (gradients.clone() * inputs.sign().reshape([1, batch, width])).sum_dim(1);
+    let purity = (signed.clone().sum_dim(0) / signed.clone().abs().sum_dim(0).add_scalar(1e-7))
+        .add_scalar(1.0)
+        .mul_scalar(0.5);
+    let uniform = uniform.reshape([1, 1, width]);
+    let keep_positive = purity.clone().greater(uniform.clone()).float();
+    let keep_negative = purity.lower(uniform).float();
+    let mask = keep_positive * signed.clone().greater_elem(0.0).float()
+        + keep_negative * signed.lower_elem(0.0).float();
+    let factor = mask.mul_scalar(1.0 - leak).add_scalar(leak);
+    let kept = gradients.clone() * factor;
+    let mass = |t: Tensor<3>| t.abs().sum_dim(2).sum_dim(1).reshape([tasks]);
+    let share = mass(kept.clone()) / mass(gradients).add_scalar(1e-12);
+    (kept.sum_dim(0).reshape([batch, width]), share)
 }
 
 impl Weighting for GradDrop {
@@ -44,15 +84,20 @@ impl Weighting for GradDrop {
     }
 
     fn update(&mut self, signals: &StepSignals) -> Update {
-        let gradients = signals
-            .representation_gradients
-            .clone()
-            .expect("the trainer computes what `needs` asks");
-        let elements = gradients.dims()[1];
-        let uniform = Tensor::random([elements], Distribution::Uniform(0.0, 1.0), &signals.device);
-        let (gradient, weights) = sign_dropout(gradients, uniform);
+        let expect = "the trainer computes what `needs` asks";
+        let gradients = signals.representation_gradients.clone().expect(expect);
+        let inputs = signals.representation.clone().expect(expect);
+        let [batch, width] = inputs.dims();
+        let tasks = gradients.dims()[0];
+        let uniform = Tensor::random([width], Distribution::Uniform(0.0, 1.0), &signals.device);
+        let (gradient, weights) = sign_dropout(
+            gradients.reshape([tasks, batch, width]),
+            inputs,
+            uniform,
+            self.leak,
+        );
         Update::RepresentationDirection {
-            gradient,
+            gradient: gradient.reshape([batch * width]),
             weights,
             heads: Tensor::ones(signals.losses.dims(), &signals.device),
         }
@@ -67,29 +112,51 @@ mod tests {
         Tensor::from_data(TensorData::new(values.to_vec(), shape), &Device::flex())
     }
 
+    fn vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_to_vec().unwrap()
+    }
+
+    /// Two tasks, two rows, three features, by hand.
+    /// inputs z = [[1, −1, 2], [−3, 1, 1]] (signs [[+, −, +], [−, +, +]]);
+    /// task 1 ∇ = [[1, 2, 0.5], [1, −1, 0.5]] → s₁ = (1 − 1, −2 − 1, 0.5 + 0.5) = (0, −3, 1);
+    /// task 2 ∇ = [[−2, 1, −1], [1, 1, 0]]    → s₂ = (−2 − 1, −1 + 1, −1 + 0) = (−3, 0, −1).
+    /// Purity P = ½(1 + Σs/Σ|s|) = (½(1 − 3/3), ½(1 − 3/3), ½(1 + 0/2)) = (0, 0, 0.5).
+    /// Draws U = (0.3, 0.9, 0.4): feature 1 keeps negatives (task 2's, s₂ < 0; task 1's s₁ = 0
+    /// is neither sign and is dropped), feature 2 negatives (task 1), feature 3 positives
+    /// (P 0.5 > 0.4: task 1). Per row, features as columns:
+    /// kept = task 1 [[0, 2, 0.5], [0, −1, 0.5]] + task 2 [[−2, 0, 0], [1, 0, 0]]
+    ///      = [[−2, 2, 0.5], [1, −1, 0.5]].
+    /// Shares: task 1 keeps 2 + 0.5 + 1 + 0.5 = 4 of 6; task 2 keeps 3 of 6.
     #[test]
-    fn keeps_one_sign_per_element_by_purity() {
-        // Element 1: gradients (3, −1): P = ½(1 + 2/4) = 0.75. Element 2: (−2, −2): P = 0.
-        // Element 3: (1, −1): P = 0.5.
-        let gradients = tensor(&[3.0, -2.0, 1.0, -1.0, -2.0, -1.0], [2, 3]);
-        // U = (0.5, 0.5, 0.4): element 1 keeps positives (3), element 2 negatives (−4),
-        // element 3 positives (P 0.5 > 0.4: the 1 of task 1).
-        let (gradient, share) = sign_dropout(gradients, tensor(&[0.5, 0.5, 0.4], [3]));
-        let gradient: Vec<f32> = gradient.into_data().try_to_vec().unwrap();
-        assert_eq!(gradient, vec![3.0, -4.0, 1.0]);
-        let share: Vec<f32> = share.into_data().try_to_vec().unwrap();
-        // Task 1 keeps |3| + |−2| + |1| = 6 of 6; task 2 keeps |−2| of 4.
+    fn purity_and_mask_per_feature_from_signed_batch_sums() {
+        let gradients = tensor(
+            &[
+                1.0, 2.0, 0.5, 1.0, -1.0, 0.5, -2.0, 1.0, -1.0, 1.0, 1.0, 0.0,
+            ],
+            [2, 2, 3],
+        );
+        let inputs = tensor(&[1.0, -1.0, 2.0, -3.0, 1.0, 1.0], [2, 3]);
+        let uniform = tensor(&[0.3, 0.9, 0.4], [3]);
+        let (gradient, share) = sign_dropout(gradients.clone(), inputs.clone(), uniform, 0.0);
+        assert_eq!(vec(gradient), vec![-2.0, 2.0, 0.5, 1.0, -1.0, 0.5]);
+        let share = vec(share);
         assert!(
-            (share[0] - 1.0).abs() < 1e-6 && (share[1] - 0.5).abs() < 1e-6,
+            (share[0] - 4.0 / 6.0).abs() < 1e-6 && (share[1] - 0.5).abs() < 1e-6,
             "{share:?}"
         );
+        // With leak 1 nothing is dropped: the plain sum of the task gradients.
+        let uniform = tensor(&[0.3, 0.9, 0.4], [3]);
+        let (gradient, _) = sign_dropout(gradients, inputs, uniform, 1.0);
+        assert_eq!(vec(gradient), vec![-1.0, 3.0, -0.5, 2.0, 0.0, 0.5]);
     }
 
     #[test]
     fn agreeing_gradients_pass_unchanged() {
-        let gradients = tensor(&[1.0, -2.0, 0.5, -1.0], [2, 2]);
-        let (gradient, _) = sign_dropout(gradients, tensor(&[0.3, 0.9], [2]));
-        let gradient: Vec<f32> = gradient.into_data().try_to_vec().unwrap();
-        assert_eq!(gradient, vec![1.5, -3.0]);
+        // Both tasks push every feature the same way (after the input's sign).
+        let gradients = tensor(&[1.0, -2.0, 0.5, -1.0], [2, 1, 2]);
+        let inputs = tensor(&[1.0, 1.0], [1, 2]);
+        let (gradient, share) = sign_dropout(gradients, inputs, tensor(&[0.3, 0.9], [2]), 0.0);
+        assert_eq!(vec(gradient), vec![1.5, -3.0]);
+        assert_eq!(vec(share), vec![1.0, 1.0]);
     }
 }

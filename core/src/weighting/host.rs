@@ -6,7 +6,8 @@ use super::{HostSignals, Needs, StepSignals, Update, Weighting};
 use burn::prelude::*;
 
 /// One decision of `method` for the task gradients `rows` (T rows of P numbers, serving as both
-/// the representation and the shared-parameter gradients) and the task losses.
+/// the representation gradients — of a one-row batch whose P features are positive — and the
+/// shared-parameter gradients) and the task losses.
 ///
 /// # Errors
 /// Rows of different lengths, or a length mismatch with `losses`.
@@ -37,6 +38,10 @@ pub fn aggregate_rows(
     let signals = StepSignals {
         step,
         losses: Tensor::from_data(TensorData::new(loss_values, [tasks]), &device),
+        observed: Tensor::ones([tasks], &device),
+        // The rows' columns serve as the features of one representation row with positive
+        // inputs (GradDrop then keeps one sign per column).
+        representation: (needs != Needs::Losses).then(|| Tensor::ones([1, width], &device)),
         representation_gradients: (needs != Needs::Losses).then(|| jacobian.clone()),
         shared_gradients: (needs == Needs::SharedGradients).then(|| jacobian.clone()),
         host: method.reads_host().then(|| HostSignals {

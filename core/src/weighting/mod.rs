@@ -32,6 +32,7 @@ mod graddrop;
 mod gradnorm;
 mod gradvac;
 mod gram_rule;
+mod held;
 mod host;
 mod imtl;
 mod label_reweight;
@@ -56,11 +57,12 @@ pub use equal::Equal;
 pub use famo::{Famo, FamoConfig};
 pub use fixed::{Fixed, FixedConfig};
 pub use gls::Gls;
-pub use graddrop::GradDrop;
+pub use graddrop::{GradDrop, GradDropConfig};
 pub use gradnorm::{GradNorm, GradNormConfig};
 pub use gradvac::{GradVac, GradVacConfig};
 pub use gram_rule::{GramRule, OnSharedGram};
 pub(crate) use gram_rule::{GramSource, shared_weights, upload};
+pub(crate) use held::HeldLosses;
 pub use host::aggregate_rows;
 pub use imtl::{Imtl, ImtlConfig, ImtlMode};
 pub use label_reweight::{Curve, LabelReweight, LabelReweightConfig};
@@ -120,6 +122,13 @@ pub struct StepSignals {
     pub device: Device,
     /// Per-task mean batch losses, `[tasks]`.
     pub losses: Tensor<1>,
+    /// `[tasks]`: 1 where the task's loss covers at least one row of the batch, 0 for a masked
+    /// task none of whose labels the batch observes (its loss and gradient are then 0: a method
+    /// that divides by a loss or compares losses across steps must not read it as a real 0).
+    pub observed: Tensor<1>,
+    /// With [`Needs::RepresentationGradients`] or more: the shared representation z the
+    /// gradients are taken at, `[batch, width]` (GradDrop reads its signs).
+    pub representation: Option<Tensor<2>>,
     /// With [`Needs::RepresentationGradients`] or more: row k = dL_k/dz flattened,
     /// `[tasks, batch · width]`.
     pub representation_gradients: Option<Tensor<2>>,
@@ -243,21 +252,32 @@ pub trait Weighting {
     /// Called at the end of every epoch with each task's mean training loss over it, `[tasks]`.
     fn end_epoch(&mut self, _mean_losses: Tensor<1>) {}
 
-    /// Called after each evaluation with each task's validation metric (AUC for binary tasks,
-    /// R² for regression), in task order.
-    fn observe_validation(&mut self, _metrics: &[f64]) {}
+    /// Called after each evaluation with each task's validation skill, in task order: one
+    /// scale for every kind of task, 0 at chance and 1 when perfect (2·AUC − 1 for binary
+    /// tasks, R² for regression; see [`crate::train::TaskEvaluation::skill`]).
+    fn observe_validation(&mut self, _skills: &[f64]) {}
 }
 
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
 
-    /// Signals with the given losses and nothing else, on the CPU backend.
+    /// Signals with the given losses (every task observed) and nothing else, on the CPU
+    /// backend.
     pub fn loss_signals(losses: &[f32]) -> StepSignals {
+        masked_loss_signals(losses, &vec![true; losses.len()])
+    }
+
+    /// Signals with the given losses, `observed[k]` false for a task whose batch had no
+    /// observed row (its loss should then be 0).
+    pub fn masked_loss_signals(losses: &[f32], observed: &[bool]) -> StepSignals {
         let device = Device::flex();
+        let observed: Vec<f32> = observed.iter().map(|&o| f32::from(u8::from(o))).collect();
         StepSignals {
             step: 0,
             losses: Tensor::from_data(TensorData::new(losses.to_vec(), [losses.len()]), &device),
+            observed: Tensor::from_data(TensorData::new(observed, [losses.len()]), &device),
+            representation: None,
             device,
             representation_gradients: None,
             shared_gradients: None,

@@ -35,7 +35,7 @@ pub enum WeightingConfig {
     Alternating,
     /// Gradient sign dropout (Chen et al., NeurIPS 2020).
     #[serde(rename = "graddrop")]
-    GradDrop,
+    GradDrop(GradDropConfig),
     /// Dual-balancing (Lin et al., 2023).
     DbMtl(DbMtlConfig),
     /// MGDA on the shared parameters (Sener & Koltun, NeurIPS 2018).
@@ -84,7 +84,7 @@ impl WeightingConfig {
             WeightingConfig::Stch(StchConfig::default()),
             WeightingConfig::Famo(FamoConfig::default()),
             WeightingConfig::Alternating,
-            WeightingConfig::GradDrop,
+            WeightingConfig::GradDrop(GradDropConfig::default()),
             WeightingConfig::DbMtl(DbMtlConfig::default()),
             WeightingConfig::Mgda(MgdaConfig::default()),
             WeightingConfig::MgdaUb(MgdaConfig::default()),
@@ -115,7 +115,7 @@ impl WeightingConfig {
             WeightingConfig::Stch(_) => "stch",
             WeightingConfig::Famo(_) => "famo",
             WeightingConfig::Alternating => "alternating",
-            WeightingConfig::GradDrop => "graddrop",
+            WeightingConfig::GradDrop(_) => "graddrop",
             WeightingConfig::DbMtl(_) => "db-mtl",
             WeightingConfig::Mgda(_) => "mgda",
             WeightingConfig::MgdaUb(_) => "mgda-ub",
@@ -154,10 +154,10 @@ impl WeightingConfig {
             | WeightingConfig::Rlw
             | WeightingConfig::Gls
             | WeightingConfig::Alternating
-            | WeightingConfig::GradDrop
             | WeightingConfig::Mgda(_)
             | WeightingConfig::MgdaUb(_) => Ok(()),
             WeightingConfig::DbMtl(config) => config.validate(),
+            WeightingConfig::GradDrop(config) => config.validate(),
             WeightingConfig::LabelReweight(config) => config.validate(),
             WeightingConfig::PeLtr(config) => config.validate(tasks),
             WeightingConfig::CaGrad(config) => config.validate(),
@@ -172,7 +172,7 @@ impl WeightingConfig {
             WeightingConfig::Dtp(config) => config.validate(),
             WeightingConfig::GradNorm(config) => config.validate(),
             WeightingConfig::Dwa(config) => config.validate(),
-            WeightingConfig::Stch(config) => config.validate(),
+            WeightingConfig::Stch(config) => config.validate(tasks),
             WeightingConfig::Famo(config) => config.validate(),
         }
         .map_err(|error| error.within("weighting"))
@@ -193,11 +193,11 @@ impl WeightingConfig {
             WeightingConfig::GradNorm(config) => Box::new(GradNorm::new(config, tasks)),
             WeightingConfig::Dwa(config) => Box::new(Dwa::new(config)),
             WeightingConfig::Rlw => Box::new(Rlw::new(context)),
-            WeightingConfig::Gls => Box::new(Gls),
-            WeightingConfig::Stch(config) => Box::new(Stch::new(config)),
+            WeightingConfig::Gls => Box::new(Gls::default()),
+            WeightingConfig::Stch(config) => Box::new(Stch::new(config, tasks)),
             WeightingConfig::Famo(config) => Box::new(Famo::new(config)),
             WeightingConfig::Alternating => Box::new(Alternating::default()),
-            WeightingConfig::GradDrop => Box::new(GradDrop),
+            WeightingConfig::GradDrop(config) => Box::new(GradDrop::new(config)),
             WeightingConfig::DbMtl(config) => Box::new(DbMtl::new(config)),
             WeightingConfig::Mgda(config) => {
                 Box::new(Mgda::new(config, GramSource::SharedParameters))

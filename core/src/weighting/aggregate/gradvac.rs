@@ -11,7 +11,7 @@
 //! - if φ_ij < φ̂_ij: g_i' ← g_i' + g_j · ||g_i'||·(φ̂_ij·√(1−φ_ij²) − φ_ij·√(1−φ̂_ij²)) /
 //!   (||g_j||·√(1−φ̂_ij²)), after which cos(g_i', g_j) = φ̂_ij exactly;
 //! - φ̂_ij ← (1−β)·φ̂_ij + β·φ_ij, on every visit, with the similarity before any adjustment
-//!   (LibMTL's port updates it only after an adjustment).
+//!   (the paper's Algorithm 1).
 //!
 //! The direction is the **sum** Σ_i g_i' (as in the paper and LibMTL), so its scale grows with
 //! the number of tasks; with all targets at 0 and two tasks it is exactly PCGrad's.
