@@ -244,6 +244,7 @@ pub mod charts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use seesaw_core::Registry;
     use seesaw_core::data::DatasetConfig;
     use seesaw_core::model::ArchConfig;
     use seesaw_core::weighting::WeightingConfig;

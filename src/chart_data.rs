@@ -121,6 +121,7 @@ impl Charts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use seesaw_core::Registry;
     use seesaw_core::data::DatasetConfig;
 
     #[test]

@@ -5,6 +5,7 @@
 //! included but data generation, compilation warm-up and the final evaluation are not.
 
 use clap::Args;
+use seesaw_core::Registry;
 use seesaw_core::data::DatasetConfig;
 use seesaw_core::device::Backend;
 use seesaw_core::model::ArchConfig;

@@ -2,6 +2,7 @@
 //! toy objective, as JSON.
 
 use clap::Args;
+use seesaw_core::Registry;
 use seesaw_core::data::{TaskKind, TaskSpec};
 use seesaw_core::toy::{ToyObjective, ToySettings, run_toy};
 use seesaw_core::weighting::{MethodContext, Weighting, WeightingConfig, aggregate_rows};

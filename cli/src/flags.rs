@@ -5,11 +5,12 @@
 //! apply to the chosen kind and are an error for a kind that has no such knob.
 
 use clap::Args;
-use seesaw_core::ConfigError;
 use seesaw_core::data::DatasetConfig;
 use seesaw_core::model::ArchConfig;
+use seesaw_core::registry::with_kind;
 use seesaw_core::train::{OptimizerConfig, RunConfig};
 use seesaw_core::weighting::WeightingConfig;
+use seesaw_core::{ConfigError, Registry};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -142,6 +143,16 @@ impl TrainArgs {
             config.seed = seed;
         }
         config.baselines |= self.baselines;
+        for (key, id) in [
+            (DatasetConfig::KEY, &self.dataset),
+            (ArchConfig::KEY, &self.arch),
+            (WeightingConfig::KEY, &self.weighting),
+            (OptimizerConfig::KEY, &self.optimizer),
+        ] {
+            if let Some(id) = id {
+                config = with_kind(&config, key, id)?;
+            }
+        }
         self.apply_dataset(&mut config.dataset)?;
         self.apply_arch(&mut config.arch)?;
         if self.fm || self.fm_factors.is_some() {
@@ -150,11 +161,6 @@ impl TrainArgs {
                 fm.factors = factors;
             }
             config.fm = Some(fm);
-        }
-        if let Some(id) = &self.weighting
-            && id != config.weighting.id()
-        {
-            config.weighting = WeightingConfig::from_id(id)?;
         }
         if let Some(weights) = &self.weights {
             match &mut config.weighting {
@@ -167,11 +173,6 @@ impl TrainArgs {
     }
 
     fn apply_dataset(&self, dataset: &mut DatasetConfig) -> Result<(), ConfigError> {
-        if let Some(id) = &self.dataset
-            && id != dataset.id()
-        {
-            *dataset = DatasetConfig::from_id(id)?;
-        }
         let kind = dataset.id();
         match dataset {
             DatasetConfig::Correlated(c) => {
@@ -220,11 +221,6 @@ impl TrainArgs {
     }
 
     fn apply_arch(&self, arch: &mut ArchConfig) -> Result<(), ConfigError> {
-        if let Some(id) = &self.arch
-            && id != arch.id()
-        {
-            *arch = ArchConfig::from_id(id)?;
-        }
         let kind = arch.id();
         let moe = "omoe, mmoe, cgc, ple";
         match arch {
@@ -267,18 +263,6 @@ impl TrainArgs {
 
     fn apply_train(&self, config: &mut RunConfig) -> Result<(), ConfigError> {
         let train = &mut config.train;
-        if let Some(name) = &self.optimizer {
-            train.optimizer = match name.as_str() {
-                "adam" => OptimizerConfig::Adam,
-                "sgd" => OptimizerConfig::Sgd { momentum: 0.0 },
-                other => {
-                    return Err(ConfigError::new(
-                        "--optimizer",
-                        format!("unknown optimizer `{other}`; known: adam, sgd"),
-                    ));
-                }
-            };
-        }
         if let Some(value) = self.momentum {
             match &mut train.optimizer {
                 OptimizerConfig::Sgd { momentum } => *momentum = value,
@@ -297,5 +281,50 @@ impl TrainArgs {
 fn set<T>(field: &mut T, value: Option<T>) {
     if let Some(value) = value {
         *field = value;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use seesaw_core::url;
+
+    #[derive(Parser)]
+    struct Train {
+        #[command(flatten)]
+        args: TrainArgs,
+    }
+
+    fn config(args: &[&str]) -> Result<RunConfig, ConfigError> {
+        let mut argv = vec!["seesaw"];
+        argv.extend_from_slice(args);
+        Train::parse_from(argv).args.to_config()
+    }
+
+    /// A kind picked on the command line is the kind a link picks: the same defaults (SGD's
+    /// momentum once differed between the page and the CLI), the same unknown-id message.
+    #[test]
+    fn kinds_switch_as_a_link_switches_them() {
+        for (flag, key) in [
+            ("--dataset", "dataset"),
+            ("--arch", "arch"),
+            ("--weighting", "weighting"),
+            ("--optimizer", "optimizer"),
+        ] {
+            for id in seesaw_core::registry::kind_ids(key) {
+                let from_flag = config(&[flag, id]).unwrap();
+                let from_link = url::decode(&format!("{key}={id}"));
+                if from_link.notices.is_empty() {
+                    assert_eq!(from_flag, from_link.config, "{flag} {id}");
+                } else {
+                    // A kind that does not fit the default run (ESMM needs the funnel): the
+                    // link falls back with a notice, the CLI refuses the run.
+                    assert!(from_flag.validate().is_err(), "{flag} {id}");
+                }
+            }
+        }
+        let error = config(&["--optimizer", "lbfgs"]).unwrap_err().to_string();
+        assert!(error.contains("known: adam, sgd"), "{error}");
     }
 }

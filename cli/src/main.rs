@@ -15,6 +15,7 @@ mod flags;
 mod progress;
 
 use clap::{Parser, Subcommand};
+use seesaw_core::Registry;
 use seesaw_core::data::DatasetConfig;
 use seesaw_core::device::Backend;
 use seesaw_core::model::ArchConfig;

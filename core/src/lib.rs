@@ -11,6 +11,7 @@ pub mod error;
 pub mod loss;
 pub mod metrics;
 pub mod model;
+pub mod registry;
 pub mod rng;
 pub mod toy;
 pub mod train;
@@ -18,3 +19,4 @@ pub mod url;
 pub mod weighting;
 
 pub use error::{ConfigError, RunError};
+pub use registry::Registry;

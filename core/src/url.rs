@@ -9,10 +9,8 @@
 //! key or an invalid or out-of-range value becomes a notice naming it, and that field keeps its
 //! default.
 
-use crate::data::DatasetConfig;
-use crate::model::ArchConfig;
-use crate::train::{OptimizerConfig, RunConfig};
-use crate::weighting::WeightingConfig;
+use crate::registry::{is_kind_key, kind_defaults, kind_path};
+use crate::train::RunConfig;
 use serde_json::{Map, Value};
 
 /// A decoded hash.
@@ -148,35 +146,19 @@ pub fn decode(hash: &str) -> UrlState {
     let mut value = serde_json::to_value(RunConfig::default()).expect("serialises");
     // Kinds first: a kind resets its section to that kind's defaults.
     for (key, id) in &pairs {
-        let kind = match key.as_str() {
-            "dataset" => DatasetConfig::from_id(id).map(serde_json::to_value),
-            "arch" => ArchConfig::from_id(id).map(serde_json::to_value),
-            "weighting" => WeightingConfig::from_id(id).map(serde_json::to_value),
-            "optimizer" => match id.as_str() {
-                "adam" => Ok(serde_json::to_value(OptimizerConfig::Adam)),
-                "sgd" => Ok(serde_json::to_value(OptimizerConfig::Sgd { momentum: 0.0 })),
-                other => Err(crate::ConfigError::new(
-                    "optimizer",
-                    format!("unknown id `{other}`; known: adam, sgd"),
-                )),
-            },
-            _ => continue,
+        let (Some(kind), Some(path)) = (kind_defaults(key, id), kind_path(key)) else {
+            continue;
         };
         match kind {
             Ok(kind) => {
-                let kind = kind.expect("configs serialise");
-                if key == "optimizer" {
-                    value["train"]["optimizer"] = kind;
-                } else {
-                    value[key.as_str()] = kind;
-                }
+                *pointer_mut(&mut value, path).expect("every kind has its place") = kind;
             }
             Err(error) => notices.push(format!("{error}; using the default")),
         }
     }
     for (key, text) in &pairs {
         match key.as_str() {
-            "dataset" | "arch" | "weighting" | "optimizer" => {}
+            key if is_kind_key(key) => {}
             "hide" => hidden.extend(text.split(',').filter(|k| !k.is_empty()).map(String::from)),
             "fm_factors" => match text.parse::<u64>() {
                 Ok(factors) => value["fm"] = serde_json::json!({ "factors": factors }),
@@ -206,15 +188,9 @@ fn settle(mut value: Value, notices: &mut Vec<String>) -> RunConfig {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        match section {
-            "dataset" => DatasetConfig::from_id(&kind).map(|c| serde_json::to_value(c).ok()),
-            "arch" => ArchConfig::from_id(&kind).map(|c| serde_json::to_value(c).ok()),
-            "weighting" => WeightingConfig::from_id(&kind).map(|c| serde_json::to_value(c).ok()),
-            _ => Ok(None),
-        }
-        .ok()
-        .flatten()
-        .unwrap_or(Value::Null)
+        kind_defaults(section, &kind)
+            .and_then(Result::ok)
+            .unwrap_or(Value::Null)
     };
     let fallback = serde_json::to_value(RunConfig::default()).expect("serialises");
     for _ in 0..32 {
@@ -400,7 +376,11 @@ fn unescape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::FmConfig;
+    use crate::Registry;
+    use crate::data::DatasetConfig;
+    use crate::model::{ArchConfig, FmConfig};
+    use crate::train::OptimizerConfig;
+    use crate::weighting::WeightingConfig;
 
     #[test]
     fn fields_name_every_key_once_in_its_section() {
@@ -504,10 +484,13 @@ mod tests {
             ),
             (
                 "train",
-                vec![
-                    serde_json::to_value(RunConfig::default().train).unwrap(),
-                    serde_json::to_value(OptimizerConfig::Sgd { momentum: 0.0 }).unwrap(),
-                ],
+                std::iter::once(serde_json::to_value(RunConfig::default().train).unwrap())
+                    .chain(
+                        OptimizerConfig::all()
+                            .iter()
+                            .map(|c| serde_json::to_value(c).unwrap()),
+                    )
+                    .collect(),
             ),
         ];
         for (section, values) in sections {

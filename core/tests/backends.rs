@@ -13,6 +13,7 @@
 #![cfg(feature = "gpu")]
 
 use burn::prelude::*;
+use seesaw_core::Registry;
 use seesaw_core::data::{CorrelatedConfig, DatasetConfig, FunnelConfig, SplitSizes};
 use seesaw_core::model::{ArchConfig, EsmmConfig, PleConfig};
 use seesaw_core::train::{HistoryEntry, RunConfig, TrainConfig, Trainer};

@@ -4,11 +4,9 @@
 
 use crate::chart_data::Charts;
 use crate::protocol::{BackendChoice, BackendInfo, FromWorker, ToWorker};
-use seesaw_core::data::DatasetConfig;
-use seesaw_core::model::ArchConfig;
-use seesaw_core::train::{BaselineComparison, FinalReport, OptimizerConfig, RunConfig};
+use seesaw_core::registry::{is_kind_key, with_kind};
+use seesaw_core::train::{BaselineComparison, FinalReport, RunConfig};
 use seesaw_core::url;
-use seesaw_core::weighting::WeightingConfig;
 
 /// The page's step budget when the link does not set `steps`: long enough to watch, and the
 /// final test evaluation still comes.
@@ -253,19 +251,9 @@ impl PageState {
     /// The config with `key` set to `value`, or why not (the current config is kept).
     fn edited(&self, key: &str, value: &str) -> Result<RunConfig, String> {
         let mut config = self.config.clone();
-        let kind_error = |error: seesaw_core::ConfigError| error.to_string();
         match key {
-            "dataset" => config.dataset = DatasetConfig::from_id(value).map_err(kind_error)?,
-            "arch" => config.arch = ArchConfig::from_id(value).map_err(kind_error)?,
-            "weighting" => {
-                config.weighting = WeightingConfig::from_id(value).map_err(kind_error)?
-            }
-            "optimizer" => {
-                config.train.optimizer = match value {
-                    "adam" => OptimizerConfig::Adam,
-                    "sgd" => OptimizerConfig::Sgd { momentum: 0.9 },
-                    other => return Err(format!("unknown optimizer `{other}`")),
-                }
+            key if is_kind_key(key) => {
+                config = with_kind(&config, key, value).map_err(|error| error.to_string())?;
             }
             "fm_factors" if value.is_empty() => config.fm = None,
             _ => {

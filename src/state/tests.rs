@@ -1,5 +1,6 @@
 use super::*;
 use crate::protocol::BackendKind;
+use seesaw_core::Registry;
 use seesaw_core::train::{HistoryEntry, TaskEvaluation};
 
 fn loaded(hash: &str) -> (PageState, Vec<Effect>) {
@@ -123,6 +124,15 @@ fn changing_a_kind_takes_that_kinds_defaults() {
         value: "sgd".into(),
     });
     assert_eq!(state.config.train.optimizer.id(), "sgd");
+    // The page's SGD is the run its own link and the CLI's `--optimizer sgd` make (it once
+    // took momentum 0.9 where a link took 0).
+    assert_eq!(
+        state.config.train.optimizer,
+        seesaw_core::url::decode("optimizer=sgd")
+            .config
+            .train
+            .optimizer
+    );
     state.apply(Action::SetField {
         key: "fm_factors".into(),
         value: "4".into(),

@@ -5,11 +5,10 @@
 use crate::catalog;
 use crate::protocol::BackendChoice;
 use crate::state::Action;
-use seesaw_core::data::DatasetConfig;
-use seesaw_core::model::ArchConfig;
+use seesaw_core::Registry;
+use seesaw_core::registry::{is_kind_key, kind_ids};
 use seesaw_core::train::RunConfig;
 use seesaw_core::url::{Field, Section, fields};
-use seesaw_core::weighting::WeightingConfig;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -47,12 +46,13 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let of = |section: Section| -> Vec<&Field> {
         all.iter()
             .filter(|f| f.section == section)
-            .filter(|f| !["dataset", "arch", "weighting", "optimizer"].contains(&f.key.as_str()))
+            .filter(|f| !is_kind_key(&f.key))
             .collect()
     };
-    let dataset_ids: Vec<&str> = DatasetConfig::all().iter().map(|c| c.id()).collect();
-    let arch_ids: Vec<&str> = ArchConfig::all().iter().map(|c| c.id()).collect();
-    let method_ids: Vec<&str> = WeightingConfig::all().iter().map(|c| c.id()).collect();
+    let dataset_ids = kind_ids("dataset");
+    let arch_ids = kind_ids("arch");
+    let method_ids = kind_ids("weighting");
+    let optimizer_ids = kind_ids("optimizer");
     let (dataset, arch, method) = (
         state.config.dataset.id(),
         state.config.arch.id(),
@@ -118,7 +118,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </section>
             <section>
                 <h2>{ "Training" }</h2>
-                { kind_select(state, "optimizer", state.config.train.optimizer.id(), &["adam", "sgd"], act) }
+                { kind_select(state, "optimizer", state.config.train.optimizer.id(), &optimizer_ids, act) }
                 { for of(Section::Train).into_iter().map(|f| input(state, f, act, stamp)) }
             </section>
             <section>

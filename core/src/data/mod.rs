@@ -12,6 +12,7 @@ pub use correlated::CorrelatedConfig;
 pub use funnel::FunnelConfig;
 pub use scales::ScalesConfig;
 
+use crate::Registry;
 use crate::error::{ConfigError, check_range};
 use serde::{Deserialize, Serialize};
 
@@ -137,9 +138,10 @@ impl Default for DatasetConfig {
     }
 }
 
-impl DatasetConfig {
-    /// Every registered dataset with its defaults.
-    pub fn all() -> Vec<DatasetConfig> {
+impl Registry for DatasetConfig {
+    const KEY: &'static str = "dataset";
+
+    fn all() -> Vec<DatasetConfig> {
         vec![
             DatasetConfig::Correlated(CorrelatedConfig::default()),
             DatasetConfig::Funnel(FunnelConfig::default()),
@@ -147,26 +149,16 @@ impl DatasetConfig {
         ]
     }
 
-    /// The stable id used on the command line and in URLs.
-    pub fn id(&self) -> &'static str {
+    fn id(&self) -> &'static str {
         match self {
             DatasetConfig::Correlated(_) => "correlated",
             DatasetConfig::Funnel(_) => "funnel",
             DatasetConfig::Scales(_) => "scales",
         }
     }
+}
 
-    /// The default config of the dataset called `id`.
-    ///
-    /// # Errors
-    /// An unknown id, with the list of known ones.
-    pub fn from_id(id: &str) -> Result<DatasetConfig, ConfigError> {
-        Self::all()
-            .into_iter()
-            .find(|config| config.id() == id)
-            .ok_or_else(|| unknown_id("dataset", id, Self::all().iter().map(|c| c.id())))
-    }
-
+impl DatasetConfig {
     /// Checks every field, naming the first one out of range.
     ///
     /// # Errors
@@ -202,19 +194,6 @@ impl DatasetConfig {
         };
         Ok(raw.into_splits(self.tasks(), sizes))
     }
-}
-
-/// An error for an id that is not registered, listing the ones that are.
-pub(crate) fn unknown_id<'a>(
-    field: &str,
-    id: &str,
-    known: impl Iterator<Item = &'a str>,
-) -> ConfigError {
-    let known: Vec<&str> = known.collect();
-    ConfigError::new(
-        field,
-        format!("unknown id `{id}`; known: {}", known.join(", ")),
-    )
 }
 
 /// Rows as a generator produces them, before splitting and standardising.

@@ -25,7 +25,8 @@ pub use ple::{Ple, PleConfig};
 pub use shared_bottom::{SharedBottom, SharedBottomConfig};
 pub use single_task::{SingleTask, SingleTaskConfig};
 
-use crate::data::{TaskKind, TaskSpec, unknown_id};
+use crate::Registry;
+use crate::data::{TaskKind, TaskSpec};
 use crate::error::ConfigError;
 use crate::rng::Rng;
 use burn::module::ModuleVisitor;
@@ -150,9 +151,10 @@ impl Default for ArchConfig {
     }
 }
 
-impl ArchConfig {
-    /// Every registered architecture with its defaults.
-    pub fn all() -> Vec<ArchConfig> {
+impl Registry for ArchConfig {
+    const KEY: &'static str = "arch";
+
+    fn all() -> Vec<ArchConfig> {
         vec![
             ArchConfig::SingleTask(SingleTaskConfig::default()),
             ArchConfig::SharedBottom(SharedBottomConfig::default()),
@@ -165,8 +167,7 @@ impl ArchConfig {
         ]
     }
 
-    /// The stable id used on the command line and in URLs.
-    pub fn id(&self) -> &'static str {
+    fn id(&self) -> &'static str {
         match self {
             ArchConfig::SingleTask(_) => "single-task",
             ArchConfig::SharedBottom(_) => "shared-bottom",
@@ -178,18 +179,9 @@ impl ArchConfig {
             ArchConfig::Esmm(_) => "esmm",
         }
     }
+}
 
-    /// The default config of the architecture called `id`.
-    ///
-    /// # Errors
-    /// An unknown id, with the list of known ones.
-    pub fn from_id(id: &str) -> Result<ArchConfig, ConfigError> {
-        Self::all()
-            .into_iter()
-            .find(|config| config.id() == id)
-            .ok_or_else(|| unknown_id("arch", id, Self::all().iter().map(|c| c.id())))
-    }
-
+impl ArchConfig {
     /// Checks every field and that the architecture fits the tasks.
     ///
     /// # Errors

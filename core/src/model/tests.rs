@@ -1,6 +1,7 @@
 //! Known-answer and property tests over every registered architecture.
 
 use super::*;
+use crate::Registry;
 use crate::data::{DatasetConfig, FunnelConfig};
 use burn::tensor::activation::sigmoid;
 

@@ -1,13 +1,14 @@
 //! The run configuration: everything that defines a run, seed included. It round-trips through
 //! JSON, so a saved config (or a shared URL) reproduces the run.
 
+use crate::Registry;
 use crate::data::DatasetConfig;
 use crate::error::{ConfigError, check_range};
 use crate::model::{ArchConfig, FmConfig};
 use crate::weighting::WeightingConfig;
 use serde::{Deserialize, Serialize};
 
-/// The optimiser.
+/// The optimiser registry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum OptimizerConfig {
@@ -15,15 +16,26 @@ pub enum OptimizerConfig {
     Adam,
     /// Stochastic gradient descent with optional momentum.
     Sgd {
-        /// Momentum (0 to 0.999; 0 = plain SGD).
+        /// Momentum (0 to 0.999; default 0: plain SGD, as PyTorch's `SGD`). The one default:
+        /// a link, the CLI and the page's menu all start SGD from [`Registry::all`]'s entry.
         #[serde(default)]
         momentum: f64,
     },
 }
 
-impl OptimizerConfig {
-    /// `adam` or `sgd`.
-    pub fn id(&self) -> &'static str {
+impl Registry for OptimizerConfig {
+    const KEY: &'static str = "optimizer";
+
+    fn all() -> Vec<OptimizerConfig> {
+        vec![
+            OptimizerConfig::Adam,
+            OptimizerConfig::Sgd {
+                momentum: f64::default(),
+            },
+        ]
+    }
+
+    fn id(&self) -> &'static str {
         match self {
             OptimizerConfig::Adam => "adam",
             OptimizerConfig::Sgd { .. } => "sgd",

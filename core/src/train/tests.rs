@@ -3,6 +3,7 @@
 
 use super::gradients::{flatten_shared, representation_gradients, shared_jacobian, task_losses};
 use super::*;
+use crate::Registry;
 use crate::data::{CorrelatedConfig, DatasetConfig, FunnelConfig, ScalesConfig, SplitSizes};
 use crate::model::ArchConfig;
 use crate::weighting::{FixedConfig, Needs, StepSignals, Update, Weighting, WeightingConfig};

@@ -10,6 +10,7 @@ use super::gradients::{cosine_matrix, representation_gradients, shared_jacobian}
 use super::report::{GateUtilisation, HistoryEntry, TaskEvaluation};
 use super::step::{StepContext, StepOutcome, compute_step};
 use super::tower_lr::scale_tower_updates;
+use crate::Registry;
 use crate::data::{MultiTaskData, TaskSpec};
 use crate::error::{ConfigError, RunError};
 use crate::model::{ModelShape, MultiTaskModel};

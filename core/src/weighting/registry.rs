@@ -1,7 +1,7 @@
 //! The method registry: one variant per method, its stable id, validation and construction.
 
 use super::*;
-use crate::data::unknown_id;
+use crate::Registry;
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
@@ -69,9 +69,10 @@ pub enum WeightingConfig {
     DualProj(DualProjConfig),
 }
 
-impl WeightingConfig {
-    /// Every registered method with its defaults.
-    pub fn all() -> Vec<WeightingConfig> {
+impl Registry for WeightingConfig {
+    const KEY: &'static str = "weighting";
+
+    fn all() -> Vec<WeightingConfig> {
         vec![
             WeightingConfig::Equal,
             WeightingConfig::Fixed(FixedConfig::default()),
@@ -101,8 +102,7 @@ impl WeightingConfig {
         ]
     }
 
-    /// The stable id used on the command line and in URLs.
-    pub fn id(&self) -> &'static str {
+    fn id(&self) -> &'static str {
         match self {
             WeightingConfig::Equal => "equal",
             WeightingConfig::Fixed(_) => "fixed",
@@ -131,18 +131,9 @@ impl WeightingConfig {
             WeightingConfig::DualProj(_) => "dualproj",
         }
     }
+}
 
-    /// The default config of the method called `id`.
-    ///
-    /// # Errors
-    /// An unknown id, with the list of known ones.
-    pub fn from_id(id: &str) -> Result<WeightingConfig, ConfigError> {
-        Self::all()
-            .into_iter()
-            .find(|config| config.id() == id)
-            .ok_or_else(|| unknown_id("weighting", id, Self::all().iter().map(|c| c.id())))
-    }
-
+impl WeightingConfig {
     /// Checks the hyperparameters for `tasks` tasks.
     ///
     /// # Errors

@@ -1,0 +1,168 @@
+//! The registries: datasets, architectures, weighting methods and optimisers are each a config
+//! enum with one variant per registered kind, serialised with a `kind` tag. [`Registry`] is
+//! what they share; [`with_kind`] is the one place a run config switches a kind, for the URL
+//! codec, the CLI and the page alike.
+
+use crate::data::DatasetConfig;
+use crate::error::ConfigError;
+use crate::model::ArchConfig;
+use crate::train::{OptimizerConfig, RunConfig};
+use crate::weighting::WeightingConfig;
+use serde::Serialize;
+use serde_json::Value;
+
+/// A config enum whose variants are the registered kinds of one part of a run.
+pub trait Registry: Sized + Serialize {
+    /// The key that names the kind in a link, a CLI flag and a control (`dataset`, `arch`,
+    /// `weighting`, `optimizer`).
+    const KEY: &'static str;
+
+    /// Every registered kind with its defaults, in menu order.
+    fn all() -> Vec<Self>;
+
+    /// The kind's stable id (`mmoe`, `pcgrad`, ...).
+    fn id(&self) -> &'static str;
+
+    /// Every registered id, in menu order.
+    fn ids() -> Vec<&'static str> {
+        Self::all().iter().map(Self::id).collect()
+    }
+
+    /// The default config of the kind called `id`.
+    ///
+    /// # Errors
+    /// An unknown id, with the list of known ones.
+    fn from_id(id: &str) -> Result<Self, ConfigError> {
+        Self::all()
+            .into_iter()
+            .find(|config| config.id() == id)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    Self::KEY,
+                    format!("unknown id `{id}`; known: {}", Self::ids().join(", ")),
+                )
+            })
+    }
+}
+
+/// The keys that name a kind, with where that kind sits in a serialised [`RunConfig`].
+pub const KIND_KEYS: [(&str, &[&str]); 4] = [
+    (DatasetConfig::KEY, &["dataset"]),
+    (ArchConfig::KEY, &["arch"]),
+    (WeightingConfig::KEY, &["weighting"]),
+    (OptimizerConfig::KEY, &["train", "optimizer"]),
+];
+
+/// Whether `key` names a kind.
+pub fn is_kind_key(key: &str) -> bool {
+    KIND_KEYS.iter().any(|(kind, _)| *kind == key)
+}
+
+/// The registered ids of the kind named by `key` (empty for another key).
+pub fn kind_ids(key: &str) -> Vec<&'static str> {
+    match key {
+        DatasetConfig::KEY => DatasetConfig::ids(),
+        ArchConfig::KEY => ArchConfig::ids(),
+        WeightingConfig::KEY => WeightingConfig::ids(),
+        OptimizerConfig::KEY => OptimizerConfig::ids(),
+        _ => Vec::new(),
+    }
+}
+
+/// The default config of kind `id` of the registry named by `key`, as JSON; `None` when `key`
+/// names no kind.
+pub(crate) fn kind_defaults(key: &str, id: &str) -> Option<Result<Value, ConfigError>> {
+    fn json<R: Registry>(id: &str) -> Result<Value, ConfigError> {
+        R::from_id(id).map(|config| serde_json::to_value(config).expect("configs serialise"))
+    }
+    Some(match key {
+        DatasetConfig::KEY => json::<DatasetConfig>(id),
+        ArchConfig::KEY => json::<ArchConfig>(id),
+        WeightingConfig::KEY => json::<WeightingConfig>(id),
+        OptimizerConfig::KEY => json::<OptimizerConfig>(id),
+        _ => return None,
+    })
+}
+
+/// Where the kind named by `key` sits in a serialised run config.
+pub(crate) fn kind_path(key: &str) -> Option<&'static [&'static str]> {
+    KIND_KEYS
+        .iter()
+        .find(|(kind, _)| *kind == key)
+        .map(|(_, path)| *path)
+}
+
+/// `config` with the kind named by `key` switched to `id` and that kind's defaults; choosing
+/// the kind it already has keeps its settings. The result is not validated (a switch can make
+/// the run inconsistent, e.g. ESMM on a dataset without a funnel: validate it).
+///
+/// # Errors
+/// A key that names no kind, or an unknown id (the message lists the known ones).
+pub fn with_kind(config: &RunConfig, key: &str, id: &str) -> Result<RunConfig, ConfigError> {
+    let (Some(defaults), Some(path)) = (kind_defaults(key, id), kind_path(key)) else {
+        return Err(ConfigError::new(key, "names no kind"));
+    };
+    let defaults = defaults?;
+    let mut value = serde_json::to_value(config).expect("a RunConfig always serialises");
+    let slot = path
+        .iter()
+        .try_fold(&mut value, |v, k| v.get_mut(*k))
+        .expect("every kind has its place in a RunConfig");
+    if slot["kind"] != defaults["kind"] {
+        *slot = defaults;
+    }
+    Ok(serde_json::from_value(value).expect("a kind's defaults fit its place"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<R: Registry + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>() {
+        let ids = R::ids();
+        assert!(!ids.is_empty(), "{}", R::KEY);
+        for config in R::all() {
+            let id = config.id();
+            assert_eq!(ids.iter().filter(|i| **i == id).count(), 1, "{id} twice");
+            let json = serde_json::to_value(&config).unwrap();
+            assert_eq!(json["kind"], id, "the serde tag is the id");
+            assert_eq!(serde_json::from_value::<R>(json).unwrap(), config);
+            assert_eq!(R::from_id(id).unwrap(), config);
+        }
+        let error = R::from_id("no-such-kind").unwrap_err().to_string();
+        assert!(error.contains(R::KEY) && error.contains(ids[0]), "{error}");
+    }
+
+    #[test]
+    fn every_registry_names_each_kind_once_by_its_serde_tag() {
+        round_trip::<DatasetConfig>();
+        round_trip::<ArchConfig>();
+        round_trip::<WeightingConfig>();
+        round_trip::<OptimizerConfig>();
+        for (key, _) in KIND_KEYS {
+            assert!(!kind_ids(key).is_empty(), "{key}");
+        }
+    }
+
+    #[test]
+    fn switching_a_kind_takes_its_defaults_and_keeps_the_same_kind() {
+        let config = RunConfig::default();
+        for (key, _) in KIND_KEYS {
+            for id in kind_ids(key) {
+                let switched = with_kind(&config, key, id).unwrap();
+                let again = with_kind(&switched, key, id).unwrap();
+                assert_eq!(again, switched, "{key}={id}");
+            }
+        }
+        let sgd = with_kind(&config, "optimizer", "sgd").unwrap();
+        assert_eq!(
+            sgd.train.optimizer,
+            OptimizerConfig::from_id("sgd").unwrap()
+        );
+        let error = with_kind(&config, "optimizer", "lbfgs")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("known: adam, sgd"), "{error}");
+        assert!(with_kind(&config, "seed", "3").is_err());
+    }
+}
