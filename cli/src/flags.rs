@@ -1,8 +1,10 @@
 //! `seesaw train`'s flags and how they map onto a [`RunConfig`].
 //!
-//! Precedence: defaults, then `--config FILE`, then flags. `--dataset`/`--arch`/`--weighting`
-//! switch the kind (keeping the config file's settings when the kind is the same); knob flags
-//! apply to the chosen kind and are an error for a kind that has no such knob.
+//! Precedence: defaults, then `--config FILE`, then flags, then `--set key=value` in order.
+//! `--dataset`/`--arch`/`--weighting`/`--optimizer` switch the kind (keeping the config file's
+//! settings when the kind is the same); knob flags apply to the chosen kind and are an error for
+//! a kind that has no such knob. `--set` reaches every field of the run config by its link key
+//! (`seesaw_core::url`): the same names, parsing, ranges and messages as a shared link.
 
 use clap::Args;
 use seesaw_core::data::DatasetConfig;
@@ -106,6 +108,11 @@ pub struct TrainArgs {
     #[arg(long)]
     pub baselines: bool,
 
+    /// Any field by its link key, e.g. `--set warmup_epochs=3 --set samples.validation=500`
+    /// (repeatable; applied after the other flags, in order; lists comma-separated).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+
     /// Backend: flex (CPU) or wgpu.
     #[arg(long, default_value = "flex")]
     pub backend: String,
@@ -169,6 +176,9 @@ impl TrainArgs {
             }
         }
         self.apply_train(&mut config)?;
+        for assignment in &self.set {
+            config = set_key(&config, assignment)?;
+        }
         Ok(config)
     }
 
@@ -278,6 +288,25 @@ impl TrainArgs {
     }
 }
 
+/// `config` with one `key=value` applied as a link would apply it; an unknown key or an
+/// invalid value is an error naming it (where a link would fall back with a notice).
+fn set_key(config: &RunConfig, assignment: &str) -> Result<RunConfig, ConfigError> {
+    let Some((key, value)) = assignment.split_once('=') else {
+        return Err(ConfigError::new(
+            "--set",
+            format!("`{assignment}` is not KEY=VALUE"),
+        ));
+    };
+    let decoded = seesaw_core::url::with_value(config, key, value);
+    match decoded.notices.first() {
+        Some(notice) => Err(ConfigError::new(
+            "--set",
+            notice.trim_end_matches("; using the default"),
+        )),
+        None => Ok(decoded.config),
+    }
+}
+
 fn set<T>(field: &mut T, value: Option<T>) {
     if let Some(value) = value {
         *field = value;
@@ -326,5 +355,36 @@ mod tests {
         }
         let error = config(&["--optimizer", "lbfgs"]).unwrap_err().to_string();
         assert!(error.contains("known: adam, sgd"), "{error}");
+    }
+
+    #[test]
+    fn set_reaches_every_field_as_a_link_does() {
+        let config = config(&[
+            "--weighting",
+            "stch",
+            "--set",
+            "warmup_epochs=3",
+            "--set",
+            "nadir=0.5,2",
+            "--set",
+            "samples.validation=500",
+            "--set",
+            "learning_rate=0.01",
+        ])
+        .unwrap();
+        let link = url::decode(
+            "weighting=stch&warmup_epochs=3&nadir=0.5,2&samples.validation=500&learning_rate=0.01",
+        );
+        assert!(link.notices.is_empty(), "{:?}", link.notices);
+        assert_eq!(config, link.config);
+        for (bad, names) in [
+            ("--set=nonsense=1", "nonsense"),
+            ("--set=learning_rate=fast", "learning_rate"),
+            ("--set=learning_rate=100", "learning_rate"),
+            ("--set=seed", "KEY=VALUE"),
+        ] {
+            let error = self::config(&[bad]).unwrap_err().to_string();
+            assert!(error.contains(names), "{bad}: {error}");
+        }
     }
 }

@@ -16,11 +16,8 @@ mod progress;
 
 use clap::{Parser, Subcommand};
 use seesaw_core::Registry;
-use seesaw_core::data::DatasetConfig;
 use seesaw_core::device::Backend;
-use seesaw_core::model::ArchConfig;
 use seesaw_core::train::{RunReport, run};
-use seesaw_core::weighting::WeightingConfig;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -145,21 +142,12 @@ fn format_value(value: Option<f64>) -> String {
 }
 
 fn print_list() {
-    println!(
-        "datasets:   {}",
-        ids(DatasetConfig::all().iter().map(DatasetConfig::id))
-    );
-    println!(
-        "archs:      {}",
-        ids(ArchConfig::all().iter().map(ArchConfig::id))
-    );
-    println!(
-        "weightings: {}",
-        ids(WeightingConfig::all().iter().map(WeightingConfig::id))
-    );
-    println!("backends:   flex, wgpu");
-}
-
-fn ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
-    ids.collect::<Vec<_>>().join(", ")
+    for (key, _) in seesaw_core::registry::KIND_KEYS {
+        let label = format!("{key}:");
+        println!(
+            "{label:<12}{}",
+            seesaw_core::registry::kind_ids(key).join(", ")
+        );
+    }
+    println!("{:<12}flex, wgpu", "backend:");
 }

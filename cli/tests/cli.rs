@@ -122,17 +122,13 @@ fn bad_values_name_the_field_and_the_range() {
 fn list_shows_every_registry() {
     let output = seesaw(&["list"]);
     let text = String::from_utf8_lossy(&output.stdout);
-    for id in [
-        "correlated",
-        "funnel",
-        "scales",
-        "mmoe",
-        "ple",
-        "esmm",
-        "equal",
-        "fixed",
-    ] {
-        assert!(text.contains(id), "{text}");
+    for (key, _) in seesaw_core::registry::KIND_KEYS {
+        let line = text
+            .lines()
+            .find(|line| line.starts_with(&format!("{key}:")))
+            .unwrap_or_else(|| panic!("no `{key}:` line in {text}"));
+        let listed: Vec<&str> = line[key.len() + 1..].trim().split(", ").collect();
+        assert_eq!(listed, seesaw_core::registry::kind_ids(key), "{text}");
     }
 }
 

@@ -72,15 +72,31 @@ fn every_architecture_outputs_one_value_per_task_and_row() {
     }
 }
 
+/// How many gates a forward pass reports, from the architecture's own config: OMoE one shared
+/// gate, MMoE one per task, CGC and PLE one per task on the last level plus one shared gate per
+/// lower level; the rest none.
+fn expected_gates(arch: &ArchConfig, tasks: usize) -> usize {
+    match arch {
+        ArchConfig::Omoe(_) => 1,
+        ArchConfig::Mmoe(_) => tasks,
+        ArchConfig::Cgc(config) | ArchConfig::Ple(config) => tasks + config.levels - 1,
+        _ => 0,
+    }
+}
+
 #[test]
 fn gates_are_distributions() {
-    let mut gated = 0;
     for arch in variants() {
         let dataset = dataset_for(&arch);
         let (model, width) = build(&arch, &dataset).unwrap();
         let forward = model.forward(input(7, width, &Device::flex()));
+        assert_eq!(
+            forward.gates.len(),
+            expected_gates(&arch, dataset.tasks().len()),
+            "{}",
+            arch.id()
+        );
         for gate in forward.gates {
-            gated += 1;
             let sums: Vec<f32> = gate
                 .weights
                 .clone()
@@ -98,9 +114,107 @@ fn gates_are_distributions() {
             assert!(min >= 0.0);
         }
     }
-    // omoe: 1, mmoe: 2, cgc: 2, ple (2 levels): 2 task gates + 1 shared gate; the variants:
-    // mmoe 2, ple (3 levels) 2 + 2.
-    assert_eq!(gated, 14);
+}
+
+/// The ids of the parameters a visit reaches, and of those that have a gradient in `grads`.
+fn parameter_ids(
+    visit: impl FnOnce(&mut dyn FnMut(burn::module::ParamId, bool)),
+) -> (Vec<burn::module::ParamId>, Vec<burn::module::ParamId>) {
+    let mut all = Vec::new();
+    let mut reached = Vec::new();
+    visit(&mut |id, has_gradient| {
+        all.push(id);
+        if has_gradient {
+            reached.push(id);
+        }
+    });
+    (all, reached)
+}
+
+/// Records every float parameter's id and whether `grads` holds a gradient for it.
+struct Census<'a, F: FnMut(burn::module::ParamId, bool)> {
+    grads: &'a burn::tensor::Gradients,
+    record: F,
+}
+
+impl<F: FnMut(burn::module::ParamId, bool)> burn::module::ModuleVisitor for Census<'_, F> {
+    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+        (self.record)(param.id, param.val().grad(self.grads).is_some());
+    }
+}
+
+/// The trainer's seam: the shared parameters (`visit_shared`) are exactly those the encoder
+/// reaches, the task parameters (all others) exactly those the decoder reaches, with no
+/// parameter in both and none in neither, for every registered architecture (with and
+/// without the FM term). Per-task gradients and every gradient method rely on it.
+#[test]
+fn shared_and_task_parameters_partition_every_architecture() {
+    for arch in variants() {
+        for fm in [None, Some(FmConfig { factors: 3 })] {
+            let dataset = dataset_for(&arch);
+            let (model, width) = build_with(&arch, &dataset, fm.as_ref()).unwrap();
+            let name = format!("{} (fm: {})", arch.id(), fm.is_some());
+            let x = input(6, width, &Device::flex().autodiff());
+            let encoded = model.encode(x.clone()).representation;
+            let encoder_grads = encoded.clone().sum().backward();
+            let replicas: Vec<Tensor<2>> = (0..model.tasks())
+                .map(|_| encoded.clone().detach().require_grad())
+                .collect();
+            let decoded = model.decode(&replicas, x);
+            let total = decoded
+                .outputs
+                .iter()
+                .map(|output| output.value.clone().sum())
+                .reduce(|a, b| a + b)
+                .unwrap();
+            let decoder_grads = total.backward();
+
+            let (all, _) = parameter_ids(|record| {
+                model.visit(&mut Census {
+                    grads: &encoder_grads,
+                    record,
+                })
+            });
+            let (shared, _) = parameter_ids(|record| {
+                model.visit_shared(&mut Census {
+                    grads: &encoder_grads,
+                    record,
+                })
+            });
+            let (_, by_encoder) = parameter_ids(|record| {
+                model.visit(&mut Census {
+                    grads: &encoder_grads,
+                    record,
+                })
+            });
+            let (_, by_decoder) = parameter_ids(|record| {
+                model.visit(&mut Census {
+                    grads: &decoder_grads,
+                    record,
+                })
+            });
+            let sorted = |mut ids: Vec<burn::module::ParamId>| {
+                ids.sort_by_key(|id| id.val());
+                ids
+            };
+            assert!(!shared.is_empty() || arch.id() == "single-task", "{name}");
+            assert_eq!(
+                sorted(by_encoder.clone()),
+                sorted(shared.clone()),
+                "{name}: encoder"
+            );
+            let task: Vec<_> = all
+                .iter()
+                .filter(|id| !shared.contains(id))
+                .copied()
+                .collect();
+            assert_eq!(sorted(by_decoder.clone()), sorted(task), "{name}: decoder");
+            assert!(
+                by_encoder.iter().all(|id| !by_decoder.contains(id)),
+                "{name}: a parameter in both parts"
+            );
+        }
+    }
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use super::gradients::{flatten_shared, representation_gradients, shared_jacobian, task_losses};
 use super::*;
 use crate::Registry;
-use crate::data::{CorrelatedConfig, DatasetConfig, FunnelConfig, ScalesConfig, SplitSizes};
+use crate::data::{CorrelatedConfig, DatasetConfig, SplitSizes};
 use crate::model::ArchConfig;
 use crate::weighting::{FixedConfig, Needs, StepSignals, Update, Weighting, WeightingConfig};
 use burn::prelude::*;
@@ -16,26 +16,34 @@ const SMALL: SplitSizes = SplitSizes {
     test: 512,
 };
 
-/// The registered datasets, made small so the sweep stays quick.
+/// Every registered dataset, made small so the sweep stays quick.
 fn small_datasets() -> Vec<DatasetConfig> {
-    vec![
-        DatasetConfig::Correlated(CorrelatedConfig {
-            samples: SMALL,
-            ..Default::default()
-        }),
-        DatasetConfig::Funnel(FunnelConfig {
-            samples: SMALL,
-            click_rate: 0.3,
-            conversion_rate: 0.3,
-            ..Default::default()
-        }),
-        DatasetConfig::Scales(ScalesConfig {
-            samples: SMALL,
-            input_dim: 32,
-            output_dim: 8,
-            ..Default::default()
-        }),
-    ]
+    DatasetConfig::all().into_iter().map(small).collect()
+}
+
+/// The registered dataset `id`, made small.
+fn small_dataset(id: &str) -> DatasetConfig {
+    small(DatasetConfig::from_id(id).unwrap())
+}
+
+/// `dataset` with few rows (every dataset config has `samples`); the funnel with more clicks
+/// and conversions so small batches see both, the scales toy narrower.
+fn small(dataset: DatasetConfig) -> DatasetConfig {
+    let mut value = serde_json::to_value(dataset).unwrap();
+    value["samples"] = serde_json::to_value(SMALL).unwrap();
+    let mut dataset: DatasetConfig = serde_json::from_value(value).unwrap();
+    match &mut dataset {
+        DatasetConfig::Funnel(funnel) => {
+            funnel.click_rate = 0.3;
+            funnel.conversion_rate = 0.3;
+        }
+        DatasetConfig::Scales(scales) => {
+            scales.input_dim = 32;
+            scales.output_dim = 8;
+        }
+        DatasetConfig::Correlated(_) => {}
+    }
+    dataset
 }
 
 fn config(dataset: DatasetConfig, arch: ArchConfig, steps: usize) -> RunConfig {
@@ -135,7 +143,7 @@ fn every_dataset_and_architecture_trains_with_falling_loss() {
 
 #[test]
 fn the_same_seed_reproduces_the_run_exactly() {
-    let config = config(small_datasets()[0].clone(), ArchConfig::default(), 20);
+    let config = config(small_dataset("correlated"), ArchConfig::default(), 20);
     let (a, _) = train_with(&config, None);
     let (b, _) = train_with(&config, None);
     assert_eq!(a, b);
@@ -147,7 +155,7 @@ fn the_same_seed_reproduces_the_run_exactly() {
 /// With SGD, weights 2·Σ L_k at learning rate η step exactly like Σ L_k at 2η.
 #[test]
 fn fixed_weights_scale_the_gradient() {
-    let mut doubled = config(small_datasets()[0].clone(), ArchConfig::default(), 10);
+    let mut doubled = config(small_dataset("correlated"), ArchConfig::default(), 10);
     doubled.train.optimizer = OptimizerConfig::Sgd { momentum: 0.0 };
     doubled.train.learning_rate = 0.01;
     doubled.weighting = WeightingConfig::Fixed(FixedConfig { weights: vec![2.0] });
@@ -218,13 +226,13 @@ impl Weighting for EqualViaSharedWeights {
 #[test]
 fn every_gradient_path_gives_the_same_step() {
     for (dataset, arch) in [
-        (small_datasets()[0].clone(), ArchConfig::default()),
+        (small_dataset("correlated"), ArchConfig::default()),
         (
-            small_datasets()[0].clone(),
+            small_dataset("correlated"),
             ArchConfig::Ple(Default::default()),
         ),
         (
-            small_datasets()[1].clone(),
+            small_dataset("funnel"),
             ArchConfig::Esmm(Default::default()),
         ),
     ] {
@@ -255,7 +263,7 @@ fn every_gradient_path_gives_the_same_step() {
 #[test]
 fn jacobian_rows_are_per_task_gradients() {
     let config = config(
-        small_datasets()[0].clone(),
+        small_dataset("correlated"),
         ArchConfig::Cgc(crate::model::PleConfig::cgc()),
         1,
     );
@@ -284,7 +292,7 @@ fn jacobian_rows_are_per_task_gradients() {
 
 #[test]
 fn a_zero_tower_learning_rate_freezes_that_tower() {
-    let mut config = config(small_datasets()[0].clone(), ArchConfig::default(), 5);
+    let mut config = config(small_dataset("correlated"), ArchConfig::default(), 5);
     config.train.tower_lr = vec![1.0, 0.0];
     let (_, trainer) = train_with(&config, None);
     let (_, fresh) = train_with(
@@ -306,7 +314,7 @@ fn a_zero_tower_learning_rate_freezes_that_tower() {
 
 #[test]
 fn reports_hold_gates_cosines_and_metrics() {
-    let config = config(small_datasets()[0].clone(), ArchConfig::default(), 20);
+    let config = config(small_dataset("correlated"), ArchConfig::default(), 20);
     let (history, _) = train_with(&config, None);
     let entry = history.last().unwrap();
     assert_eq!(entry.gates.len(), 2);
@@ -326,7 +334,7 @@ fn reports_hold_gates_cosines_and_metrics() {
 #[test]
 fn single_task_networks_have_orthogonal_gradients() {
     let config = config(
-        small_datasets()[0].clone(),
+        small_dataset("correlated"),
         ArchConfig::SingleTask(Default::default()),
         10,
     );
@@ -342,7 +350,7 @@ fn single_task_networks_have_orthogonal_gradients() {
 #[test]
 fn funnel_reports_entire_space_conversion_metrics() {
     let config = config(
-        small_datasets()[1].clone(),
+        small_dataset("funnel"),
         ArchConfig::Esmm(Default::default()),
         20,
     );
@@ -356,7 +364,7 @@ fn funnel_reports_entire_space_conversion_metrics() {
 #[test]
 fn a_diverging_run_is_reported_not_hidden() {
     let mut config = config(
-        small_datasets()[2].clone(),
+        small_dataset("scales"),
         ArchConfig::SharedBottom(Default::default()),
         30,
     );
@@ -379,7 +387,7 @@ fn a_diverging_run_is_reported_not_hidden() {
 
 #[test]
 fn baselines_give_gains_and_delta_m() {
-    let mut config = config(small_datasets()[0].clone(), ArchConfig::default(), 30);
+    let mut config = config(small_dataset("correlated"), ArchConfig::default(), 30);
     config.baselines = true;
     let report = pollster::block_on(run(&config, &Device::flex(), &|| 0.0, &mut |_| {})).unwrap();
     let comparison = report
@@ -464,7 +472,7 @@ impl Weighting for CheckHostSignals {
 #[test]
 fn host_signals_summarise_the_device_signals() {
     let checked = std::rc::Rc::new(std::cell::Cell::new(0));
-    let config = config(small_datasets()[0].clone(), ArchConfig::default(), 3);
+    let config = config(small_dataset("correlated"), ArchConfig::default(), 3);
     train_with(
         &config,
         Some(Box::new(CheckHostSignals {
@@ -478,11 +486,12 @@ fn host_signals_summarise_the_device_signals() {
 fn every_architecture_trains_with_every_method() {
     for weighting in WeightingConfig::all() {
         for arch in ArchConfig::all() {
-            let dataset = match arch {
-                ArchConfig::Esmm(_) => small_datasets()[1].clone(),
-                _ => small_datasets()[0].clone(),
-            };
-            let mut config = config(dataset, arch.clone(), 40);
+            // The first registered dataset the architecture fits (ESMM needs a funnel).
+            let mut config = small_datasets()
+                .into_iter()
+                .map(|dataset| config(dataset, arch.clone(), 40))
+                .find(|config| config.validate().is_ok())
+                .unwrap_or_else(|| panic!("{} fits no registered dataset", arch.id()));
             config.weighting = weighting.clone();
             let (history, _) = train_with(&config, None);
             let (first, last) = (&history[0], history.last().unwrap());
@@ -534,7 +543,7 @@ impl Weighting for SharedOnly {
 #[test]
 fn head_weights_apply_to_the_task_parameters_only() {
     let config = config(
-        small_datasets()[0].clone(),
+        small_dataset("correlated"),
         ArchConfig::SharedBottom(Default::default()),
         3,
     );
@@ -563,7 +572,7 @@ fn head_weights_apply_to_the_task_parameters_only() {
 #[test]
 fn alternating_steps_never_move_the_other_tasks_tower() {
     let mut config = config(
-        small_datasets()[0].clone(),
+        small_dataset("correlated"),
         ArchConfig::SharedBottom(Default::default()),
         1,
     );
