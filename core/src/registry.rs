@@ -45,6 +45,69 @@ pub trait Registry: Sized + Serialize {
     }
 }
 
+/// Declares a registry: the config enum (one variant per kind, serialised with a `kind` tag
+/// that is its id), its [`Registry`] impl, and `settings()`, the variant's config as the trait
+/// every kind of this registry implements (validation, construction). Registering a kind is one
+/// line, `Variant(Config) = "id",`, or `Variant(Config = expression) = "id",` when its default
+/// is not `Config::default()`; the enum's `all`, `id`, `from_id`, serde tags, the URL codec, the
+/// CLI and the page follow from it.
+macro_rules! registry {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident: $key:literal, dyn $settings:path {
+            $(
+                $(#[$variant_meta:meta])*
+                $variant:ident($config:ty $(= $default:expr)?) = $id:literal,
+            )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(tag = "kind")]
+        $vis enum $name {
+            $(
+                $(#[$variant_meta])*
+                #[serde(rename = $id)]
+                $variant($config),
+            )+
+        }
+
+        impl $crate::Registry for $name {
+            const KEY: &'static str = $key;
+
+            fn all() -> Vec<Self> {
+                vec![$(
+                    $name::$variant($crate::registry::or_default::<$config>(
+                        None $(.or(Some($default)))?
+                    )),
+                )+]
+            }
+
+            fn id(&self) -> &'static str {
+                match self {
+                    $($name::$variant(_) => $id,)+
+                }
+            }
+        }
+
+        impl $name {
+            /// The kind's settings, as what every kind of this registry implements.
+            pub fn settings(&self) -> &dyn $settings {
+                match self {
+                    $($name::$variant(config) => config,)+
+                }
+            }
+        }
+    };
+}
+pub(crate) use registry;
+
+/// `given`, or the type's default (for [`registry!`]).
+#[doc(hidden)]
+pub fn or_default<T: Default>(given: Option<T>) -> T {
+    given.unwrap_or_default()
+}
+
 /// The keys that name a kind, with where that kind sits in a serialised [`RunConfig`].
 pub const KIND_KEYS: [(&str, &[&str]); 4] = [
     (DatasetConfig::KEY, &["dataset"]),

@@ -102,7 +102,11 @@ fn wgpu_and_flex_agree_on_every_report_of_four_runs() {
         }
     };
     let runs = [
-        run(correlated(), ArchConfig::default(), WeightingConfig::Equal),
+        run(
+            correlated(),
+            ArchConfig::default(),
+            WeightingConfig::Equal(Default::default()),
+        ),
         run(
             correlated(),
             ArchConfig::Ple(PleConfig::default()),
@@ -114,12 +118,12 @@ fn wgpu_and_flex_agree_on_every_report_of_four_runs() {
                 ..Default::default()
             }),
             ArchConfig::Esmm(EsmmConfig::default()),
-            WeightingConfig::Equal,
+            WeightingConfig::Equal(Default::default()),
         ),
         run(
             correlated(),
             ArchConfig::default(),
-            WeightingConfig::Uncertainty,
+            WeightingConfig::Uncertainty(Default::default()),
         ),
     ];
     for config in &runs {

@@ -82,7 +82,7 @@ pub async fn run(
 pub fn baseline_of(config: &RunConfig) -> RunConfig {
     RunConfig {
         arch: ArchConfig::SingleTask(SingleTaskConfig::default()),
-        weighting: WeightingConfig::Equal,
+        weighting: WeightingConfig::Equal(Default::default()),
         fm: config.fm.clone(),
         baselines: false,
         ..config.clone()

@@ -160,7 +160,7 @@ fn fixed_weights_scale_the_gradient() {
     doubled.train.learning_rate = 0.01;
     doubled.weighting = WeightingConfig::Fixed(FixedConfig { weights: vec![2.0] });
     let mut faster = doubled.clone();
-    faster.weighting = WeightingConfig::Equal;
+    faster.weighting = WeightingConfig::Equal(Default::default());
     faster.train.learning_rate = 0.02;
     let (a, _) = train_with(&doubled, None);
     let (b, _) = train_with(&faster, None);
@@ -518,7 +518,7 @@ fn uncertainty_learns_a_larger_variance_for_the_noisier_task() {
         ..Default::default()
     });
     let mut config = config(dataset, ArchConfig::SharedBottom(Default::default()), 400);
-    config.weighting = WeightingConfig::Uncertainty;
+    config.weighting = WeightingConfig::Uncertainty(Default::default());
     config.train.eval_every = 50;
     let (history, _) = train_with(&config, None);
     let weights = &history.last().unwrap().weights;
@@ -576,7 +576,7 @@ fn alternating_steps_never_move_the_other_tasks_tower() {
         ArchConfig::SharedBottom(Default::default()),
         1,
     );
-    config.weighting = WeightingConfig::Alternating;
+    config.weighting = WeightingConfig::Alternating(Default::default());
     let data = Arc::new(config.dataset.generate(config.seed).unwrap());
     config.train.steps = 6;
     let mut trainer = Trainer::new(&config, data, &Device::flex()).unwrap();

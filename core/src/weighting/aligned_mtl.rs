@@ -8,6 +8,8 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::aligned_weights;
+use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
+use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
 /// Settings of `aligned-mtl` (none).
@@ -22,5 +24,11 @@ pub struct AlignedMtl;
 impl GramRule for AlignedMtl {
     fn weights(&mut self, gram: &Gram) -> Vec<f64> {
         aligned_weights(gram, 1e-8)
+    }
+}
+
+impl MethodConfig for AlignedMtlConfig {
+    fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(OnSharedGram(AlignedMtl)))
     }
 }

@@ -5,8 +5,11 @@
 //! optimiser state (its own Adam moments), so it never moves another task's tower, and momentum
 //! gathered on one task never leaks into another task's step. Weights are one-hot.
 
+use super::{MethodConfig, MethodContext};
 use super::{StepSignals, Update, Weighting};
+use crate::error::ConfigError;
 use burn::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Round-robin over the tasks.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +33,17 @@ impl Weighting for Alternating {
 
     fn optimizer_slot(&self) -> usize {
         self.current
+    }
+}
+
+/// Settings of `alternating` (none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AlternatingConfig {}
+
+impl MethodConfig for AlternatingConfig {
+    fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(Alternating::default()))
     }
 }
 

@@ -7,6 +7,7 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::{CAGRAD_C, cagrad_weights};
+use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
 use crate::error::{ConfigError, check_range};
 use serde::{Deserialize, Serialize};
 
@@ -24,9 +25,12 @@ impl Default for CaGradConfig {
     }
 }
 
-impl CaGradConfig {
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+impl MethodConfig for CaGradConfig {
+    fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("c", self.c, 0.0, 10.0)
+    }
+    fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(OnSharedGram(CaGrad::new(self))))
     }
 }
 

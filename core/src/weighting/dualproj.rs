@@ -8,6 +8,8 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::dualproj_weights;
+use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
+use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
 /// Settings of `dualproj` (none).
@@ -22,5 +24,11 @@ pub struct DualProj;
 impl GramRule for DualProj {
     fn weights(&mut self, gram: &Gram) -> Vec<f64> {
         dualproj_weights(gram, 10_000, 1e-12)
+    }
+}
+
+impl MethodConfig for DualProjConfig {
+    fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(OnSharedGram(DualProj)))
     }
 }

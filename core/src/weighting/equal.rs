@@ -2,8 +2,11 @@
 //!
 //! The baseline every multi-task paper compares against (e.g. LibMTL's `EW`).
 
+use super::{MethodConfig, MethodContext};
 use super::{StepSignals, Update, Weighting};
+use crate::error::ConfigError;
 use burn::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Every task weighs 1.
 #[derive(Debug, Clone, Copy, Default)]
@@ -12,6 +15,17 @@ pub struct Equal;
 impl Weighting for Equal {
     fn update(&mut self, signals: &StepSignals) -> Update {
         Update::Weights(Tensor::ones(signals.losses.dims(), &signals.device))
+    }
+}
+
+/// Settings of `equal` (none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EqualConfig {}
+
+impl MethodConfig for EqualConfig {
+    fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(Equal))
     }
 }
 

@@ -16,6 +16,7 @@
 
 use super::adam::TensorAdam;
 use super::{HeldLosses, StepSignals, Update, Weighting};
+use super::{MethodConfig, MethodContext};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
@@ -40,10 +41,13 @@ impl Default for FamoConfig {
     }
 }
 
-impl FamoConfig {
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+impl MethodConfig for FamoConfig {
+    fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("logit_learning_rate", self.logit_learning_rate, 1e-5, 10.0)?;
         check_range("logit_weight_decay", self.logit_weight_decay, 0.0, 1.0)
+    }
+    fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(Famo::new(self)))
     }
 }
 

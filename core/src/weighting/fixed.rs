@@ -1,6 +1,7 @@
 //! Fixed weights: Σ_k w_k·L_k with weights the user chose (hand-tuned weighting, the practice
 //! every loss-balancing paper starts from, e.g. Kendall et al., CVPR 2018, §1).
 
+use super::{MethodConfig, MethodContext};
 use super::{StepSignals, Update, Weighting};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
@@ -20,8 +21,8 @@ impl Default for FixedConfig {
     }
 }
 
-impl FixedConfig {
-    pub(crate) fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
+impl MethodConfig for FixedConfig {
+    fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
         crate::data::per_task("weights", &self.weights, tasks)?;
         for &weight in &self.weights {
             check_range("weights", weight, 0.0, 1e4)?;
@@ -33,6 +34,9 @@ impl FixedConfig {
             ));
         }
         Ok(())
+    }
+    fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(Fixed::new(self, context.task_count())))
     }
 }
 

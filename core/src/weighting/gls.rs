@@ -9,6 +9,9 @@
 //! the device.
 
 use super::{HeldLosses, StepSignals, Update, Weighting};
+use super::{MethodConfig, MethodContext};
+use crate::error::ConfigError;
+use serde::{Deserialize, Serialize};
 
 /// Weights of the geometric mean of the losses.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +25,17 @@ impl Weighting for Gls {
         let tasks = losses.dims()[0] as f64;
         let geometric_mean = losses.clone().log().mean().exp();
         Update::Weights(geometric_mean / losses.mul_scalar(tasks))
+    }
+}
+
+/// Settings of `gls` (none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GlsConfig {}
+
+impl MethodConfig for GlsConfig {
+    fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(Gls::default()))
     }
 }
 

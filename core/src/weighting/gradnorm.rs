@@ -14,6 +14,7 @@
 //! with `on_shared_parameters` on the gradient of all shared parameters. Reads the losses and
 //! the Gram matrix's diagonal back each step.
 
+use super::{MethodConfig, MethodContext};
 use super::{Needs, StepSignals, Update, Weighting};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
@@ -41,8 +42,8 @@ impl Default for GradNormConfig {
     }
 }
 
-impl GradNormConfig {
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+impl MethodConfig for GradNormConfig {
+    fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("alpha", self.alpha, 0.0, 10.0)?;
         check_range(
             "weight_learning_rate",
@@ -50,6 +51,9 @@ impl GradNormConfig {
             1e-5,
             10.0,
         )
+    }
+    fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(GradNorm::new(self, context.task_count())))
     }
 }
 

@@ -14,9 +14,11 @@
 //! Reads the losses (and with G the Gram matrix of the shared-parameter gradients) back every
 //! step: s is learned on the host.
 
+use super::MethodConfig;
 use super::adam::HostAdam;
 use super::aggregate::imtl_g_weights;
 use super::{GramSource, MethodContext, Needs, StepSignals, Update, Weighting, upload};
+use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
 /// Which part of IMTL.
@@ -104,6 +106,12 @@ impl Weighting for Imtl {
             weights: upload(&weights, device),
             heads: upload(&scales, device),
         }
+    }
+}
+
+impl MethodConfig for ImtlConfig {
+    fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(Imtl::new(self, context)))
     }
 }
 

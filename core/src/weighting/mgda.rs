@@ -14,6 +14,8 @@
 
 use super::aggregate::{self, Gram};
 use super::{GramSource, Needs, StepSignals, Update, Weighting, shared_weights};
+use super::{MethodConfig, MethodContext};
+use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
 /// How MGDA normalises the task gradients.
@@ -94,6 +96,23 @@ impl Weighting for Mgda {
     fn update(&mut self, signals: &StepSignals) -> Update {
         let (gram, losses) = self.source.read(signals);
         shared_weights(&self.weights(&gram, losses), &signals.device)
+    }
+}
+
+impl MethodConfig for MgdaConfig {
+    fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(Mgda::new(self, GramSource::SharedParameters)))
+    }
+}
+
+/// Settings of `mgda-ub`: those of `mgda`, on the representation's gradients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(transparent)]
+pub struct MgdaUbConfig(pub MgdaConfig);
+
+impl MethodConfig for MgdaUbConfig {
+    fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(Mgda::new(&self.0, GramSource::Representation)))
     }
 }
 

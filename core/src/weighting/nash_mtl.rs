@@ -8,6 +8,8 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::nash_weights;
+use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
+use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
 /// Settings of `nash-mtl` (none).
@@ -22,5 +24,11 @@ pub struct NashMtl;
 impl GramRule for NashMtl {
     fn weights(&mut self, gram: &Gram) -> Vec<f64> {
         nash_weights(gram, 1e-8, 100, 1e-10)
+    }
+}
+
+impl MethodConfig for NashMtlConfig {
+    fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(OnSharedGram(NashMtl)))
     }
 }

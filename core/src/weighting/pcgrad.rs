@@ -9,6 +9,8 @@ use super::GramRule;
 use super::MethodContext;
 use super::aggregate::Gram;
 use super::aggregate::pcgrad_weights;
+use super::{MethodConfig, OnSharedGram, Weighting};
+use crate::error::ConfigError;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -35,5 +37,11 @@ impl PcGrad {
 impl GramRule for PcGrad {
     fn weights(&mut self, gram: &Gram) -> Vec<f64> {
         pcgrad_weights(gram, &mut self.rng)
+    }
+}
+
+impl MethodConfig for PcGradConfig {
+    fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(OnSharedGram(PcGrad::new(context))))
     }
 }

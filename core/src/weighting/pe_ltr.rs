@@ -8,6 +8,7 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::pe_ltr_weights;
+use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
 use crate::error::{ConfigError, check_range};
 use serde::{Deserialize, Serialize};
 
@@ -28,8 +29,8 @@ impl Default for PeLtrConfig {
     }
 }
 
-impl PeLtrConfig {
-    pub(crate) fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
+impl MethodConfig for PeLtrConfig {
+    fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
         crate::data::per_task("lower_bounds", &self.lower_bounds, tasks)?;
         for &bound in &self.lower_bounds {
             check_range("lower_bounds", bound, 0.0, 1.0)?;
@@ -44,6 +45,12 @@ impl PeLtrConfig {
             ));
         }
         Ok(())
+    }
+    fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(OnSharedGram(PeLtr::new(
+            self,
+            context.task_count(),
+        ))))
     }
 }
 

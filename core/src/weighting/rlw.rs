@@ -4,9 +4,12 @@
 //! Every step draws z ~ N(0, I_T) and weighs the losses by softmax(z) (the paper's standard
 //! normal choice, as in LibMTL). The draws come from the run's seed, so runs reproduce.
 
+use super::MethodConfig;
 use super::{MethodContext, StepSignals, Update, Weighting};
+use crate::error::ConfigError;
 use crate::rng::Rng;
 use burn::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Fresh random weights every step.
 #[derive(Debug, Clone)]
@@ -40,6 +43,17 @@ impl Weighting for Rlw {
             TensorData::new(weights, [tasks]),
             &signals.device,
         ))
+    }
+}
+
+/// Settings of `rlw` (none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RlwConfig {}
+
+impl MethodConfig for RlwConfig {
+    fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(Rlw::new(context)))
     }
 }
 

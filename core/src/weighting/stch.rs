@@ -20,6 +20,7 @@
 //! observed row in a batch keeps its last observed loss ([`HeldLosses`]). Runs on the device.
 
 use super::{HeldLosses, StepSignals, Update, Weighting};
+use super::{MethodConfig, MethodContext};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
@@ -48,8 +49,8 @@ impl Default for StchConfig {
     }
 }
 
-impl StchConfig {
-    pub(crate) fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
+impl MethodConfig for StchConfig {
+    fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
         check_range("smoothing", self.smoothing, 1e-3, 100.0)?;
         check_range("warmup_epochs", self.warmup_epochs, 0, 1000)?;
         crate::data::per_task("nadir", &self.nadir, tasks)?;
@@ -63,6 +64,9 @@ impl StchConfig {
             ));
         }
         Ok(())
+    }
+    fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(Stch::new(self, context.task_count())))
     }
 }
 

@@ -9,9 +9,12 @@
 //! one more parameter of the model). A noisier task ends with a larger σ_k and a smaller weight.
 //! Runs on the device: no read back.
 
+use super::MethodConfig;
 use super::adam::TensorAdam;
 use super::{MethodContext, StepSignals, Update, Weighting};
+use crate::error::ConfigError;
 use burn::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Learned homoscedastic uncertainty per task.
 #[derive(Debug, Clone)]
@@ -55,6 +58,17 @@ impl Weighting for Uncertainty {
             .get_or_insert_with(|| TensorAdam::new(tasks, self.learning_rate, 0.0, device));
         self.log_variance = Some(adam.step(log_variance, gradient));
         Update::Weights(weights)
+    }
+}
+
+/// Settings of `uncertainty` (none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UncertaintyConfig {}
+
+impl MethodConfig for UncertaintyConfig {
+    fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(Uncertainty::new(context)))
     }
 }
 

@@ -8,6 +8,8 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::upgrad_weights;
+use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
+use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
 /// Settings of `upgrad` (none).
@@ -22,5 +24,11 @@ pub struct UpGrad;
 impl GramRule for UpGrad {
     fn weights(&mut self, gram: &Gram) -> Vec<f64> {
         upgrad_weights(gram, 10_000, 1e-12)
+    }
+}
+
+impl MethodConfig for UpGradConfig {
+    fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
+        Ok(Box::new(OnSharedGram(UpGrad)))
     }
 }
