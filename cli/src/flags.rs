@@ -8,7 +8,7 @@
 
 use clap::Args;
 use seesaw_core::data::DatasetConfig;
-use seesaw_core::model::ArchConfig;
+use seesaw_core::model::{ArchConfig, CgcConfig, OmoeConfig};
 use seesaw_core::registry::with_kind;
 use seesaw_core::train::{OptimizerConfig, RunConfig};
 use seesaw_core::weighting::WeightingConfig;
@@ -234,7 +234,7 @@ impl TrainArgs {
         let kind = arch.id();
         let moe = "omoe, mmoe, cgc, ple";
         match arch {
-            ArchConfig::Omoe(c) | ArchConfig::Mmoe(c) => {
+            ArchConfig::Omoe(OmoeConfig(c)) | ArchConfig::Mmoe(c) => {
                 set(&mut c.experts, self.experts);
                 set(&mut c.gate_depth, self.gate_depth);
                 if self.task_experts.is_some() {
@@ -244,7 +244,7 @@ impl TrainArgs {
                     return Err(not_for("--levels", kind, "ple"));
                 }
             }
-            ArchConfig::Cgc(c) | ArchConfig::Ple(c) => {
+            ArchConfig::Cgc(CgcConfig(c)) | ArchConfig::Ple(c) => {
                 set(&mut c.shared_experts, self.experts);
                 set(&mut c.task_experts, self.task_experts);
                 set(&mut c.gate_depth, self.gate_depth);
@@ -275,8 +275,8 @@ impl TrainArgs {
         let train = &mut config.train;
         if let Some(value) = self.momentum {
             match &mut train.optimizer {
-                OptimizerConfig::Sgd { momentum } => *momentum = value,
-                OptimizerConfig::Adam => return Err(not_for("--momentum", "adam", "sgd")),
+                OptimizerConfig::Sgd(sgd) => sgd.momentum = value,
+                OptimizerConfig::Adam(_) => return Err(not_for("--momentum", "adam", "sgd")),
             }
         }
         set(&mut train.learning_rate, self.lr);

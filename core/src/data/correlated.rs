@@ -7,7 +7,10 @@
 //! the tasks. The Pearson correlation of the linear parts w_1ᵀx and w_kᵀx is p; with more than
 //! two tasks, tasks k, l ≥ 2 correlate with each other at p².
 
-use super::{RawRows, SplitSizes, TaskKind, TaskSpec, correlated_weights, per_task, task_value};
+use super::{
+    DatasetSettings, RawRows, SplitSizes, TaskKind, TaskSpec, correlated_weights, per_task,
+    task_value,
+};
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -50,34 +53,6 @@ impl Default for CorrelatedConfig {
 }
 
 impl CorrelatedConfig {
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
-        check_range("tasks", self.tasks, 2, 8)?;
-        check_range("correlation", self.correlation, -1.0, 1.0)?;
-        check_range("input_dim", self.input_dim, self.tasks, 4096)?;
-        check_range("scale", self.scale, 1e-3, 1e3)?;
-        check_range("sines", self.sines, 0, 100)?;
-        per_task("noise_std", &self.noise_std, self.tasks)?;
-        for &std in &self.noise_std {
-            check_range("noise_std", std, 0.0, 100.0)?;
-        }
-        self.samples.validate()
-    }
-
-    pub(crate) fn tasks(&self) -> Vec<TaskSpec> {
-        let kind = if self.binary {
-            TaskKind::Binary
-        } else {
-            TaskKind::Regression
-        };
-        (1..=self.tasks)
-            .map(|k| TaskSpec {
-                name: format!("task{k}"),
-                kind,
-                dim: 1,
-            })
-            .collect()
-    }
-
     /// The linear parts w_kᵀx of `rows` fresh samples, row-major `rows × T` (for tests and
     /// teaching: their correlation is the knob).
     pub fn linear_parts(&self, seed: u64, rows: usize) -> Vec<f64> {
@@ -97,8 +72,38 @@ impl CorrelatedConfig {
         }
         out
     }
+}
 
-    pub(crate) fn generate(&self, seed: u64) -> RawRows {
+impl DatasetSettings for CorrelatedConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        check_range("tasks", self.tasks, 2, 8)?;
+        check_range("correlation", self.correlation, -1.0, 1.0)?;
+        check_range("input_dim", self.input_dim, self.tasks, 4096)?;
+        check_range("scale", self.scale, 1e-3, 1e3)?;
+        check_range("sines", self.sines, 0, 100)?;
+        per_task("noise_std", &self.noise_std, self.tasks)?;
+        for &std in &self.noise_std {
+            check_range("noise_std", std, 0.0, 100.0)?;
+        }
+        self.samples.validate()
+    }
+
+    fn tasks(&self) -> Vec<TaskSpec> {
+        let kind = if self.binary {
+            TaskKind::Binary
+        } else {
+            TaskKind::Regression
+        };
+        (1..=self.tasks)
+            .map(|k| TaskSpec {
+                name: format!("task{k}"),
+                kind,
+                dim: 1,
+            })
+            .collect()
+    }
+
+    fn generate(&self, seed: u64) -> RawRows {
         let rows = self.samples.total();
         let mut weight_rng = Rng::fork(seed, "correlated.weights");
         let weights = correlated_weights(
@@ -145,6 +150,10 @@ impl CorrelatedConfig {
             targets,
             funnel: None,
         }
+    }
+
+    fn samples(&self) -> SplitSizes {
+        self.samples
     }
 }
 

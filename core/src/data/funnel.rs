@@ -13,7 +13,9 @@
 //! training pCTCVR = pCTR·pCVR on the entire space. The true probabilities and c for every row
 //! are kept so evaluation can score CVR on the entire space.
 
-use super::{FunnelTruth, RawRows, SplitSizes, TaskKind, TaskSpec, correlated_weights};
+use super::{
+    DatasetSettings, FunnelTruth, RawRows, SplitSizes, TaskKind, TaskSpec, correlated_weights,
+};
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -63,8 +65,8 @@ fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-impl FunnelConfig {
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+impl DatasetSettings for FunnelConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
         check_range("correlation", self.correlation, -1.0, 1.0)?;
         check_range("click_rate", self.click_rate, 0.005, 0.95)?;
         check_range("conversion_rate", self.conversion_rate, 0.005, 0.95)?;
@@ -74,7 +76,7 @@ impl FunnelConfig {
         self.samples.validate()
     }
 
-    pub(crate) fn tasks(&self) -> Vec<TaskSpec> {
+    fn tasks(&self) -> Vec<TaskSpec> {
         ["click", "conversion"]
             .into_iter()
             .map(|name| TaskSpec {
@@ -85,7 +87,7 @@ impl FunnelConfig {
             .collect()
     }
 
-    pub(crate) fn generate(&self, seed: u64) -> RawRows {
+    fn generate(&self, seed: u64) -> RawRows {
         let rows = self.samples.total();
         let mut weight_rng = Rng::fork(seed, "funnel.weights");
         let weights = correlated_weights(&mut weight_rng, 2, self.input_dim, 1.0, self.correlation);
@@ -141,6 +143,10 @@ impl FunnelConfig {
                 would_convert,
             }),
         }
+    }
+
+    fn samples(&self) -> SplitSizes {
+        self.samples
     }
 }
 

@@ -12,8 +12,8 @@ pub use correlated::CorrelatedConfig;
 pub use funnel::FunnelConfig;
 pub use scales::ScalesConfig;
 
-use crate::Registry;
 use crate::error::{ConfigError, check_range};
+use crate::registry::registry;
 use serde::{Deserialize, Serialize};
 
 /// What a task predicts, which fixes its loss and metrics.
@@ -119,42 +119,40 @@ impl SplitSizes {
     }
 }
 
-/// The dataset registry: one variant per generator. Serialised with a `kind` tag, e.g.
-/// `{"kind": "correlated", "correlation": 0.5}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum DatasetConfig {
-    /// The MMoE paper's generator with a task-correlation knob.
-    Correlated(CorrelatedConfig),
-    /// Click → conversion funnel with sample-selection bias (for ESMM).
-    Funnel(FunnelConfig),
-    /// Tasks whose targets differ in scale by orders of magnitude (GradNorm's toy).
-    Scales(ScalesConfig),
+/// What the registry needs of every dataset's settings.
+pub trait DatasetSettings {
+    /// Checks every field, naming the first one out of range.
+    ///
+    /// # Errors
+    /// The offending field and its allowed range.
+    fn validate(&self) -> Result<(), ConfigError>;
+
+    /// The tasks this config produces, without generating any rows.
+    fn tasks(&self) -> Vec<TaskSpec>;
+
+    /// Every row for `seed`, before splitting and standardising (called after `validate`).
+    fn generate(&self, seed: u64) -> RawRows;
+
+    /// How many rows each split gets.
+    fn samples(&self) -> SplitSizes;
+}
+
+registry! {
+    /// The dataset registry: one variant per generator. Serialised with a `kind` tag, e.g.
+    /// `{"kind": "correlated", "correlation": 0.5}`.
+    pub enum DatasetConfig: "dataset", dyn DatasetSettings {
+        /// The MMoE paper's generator with a task-correlation knob.
+        Correlated(CorrelatedConfig) = "correlated",
+        /// Click → conversion funnel with sample-selection bias (for ESMM).
+        Funnel(FunnelConfig) = "funnel",
+        /// Tasks whose targets differ in scale by orders of magnitude (GradNorm's toy).
+        Scales(ScalesConfig) = "scales",
+    }
 }
 
 impl Default for DatasetConfig {
     fn default() -> Self {
         DatasetConfig::Correlated(CorrelatedConfig::default())
-    }
-}
-
-impl Registry for DatasetConfig {
-    const KEY: &'static str = "dataset";
-
-    fn all() -> Vec<DatasetConfig> {
-        vec![
-            DatasetConfig::Correlated(CorrelatedConfig::default()),
-            DatasetConfig::Funnel(FunnelConfig::default()),
-            DatasetConfig::Scales(ScalesConfig::default()),
-        ]
-    }
-
-    fn id(&self) -> &'static str {
-        match self {
-            DatasetConfig::Correlated(_) => "correlated",
-            DatasetConfig::Funnel(_) => "funnel",
-            DatasetConfig::Scales(_) => "scales",
-        }
     }
 }
 
@@ -164,21 +162,14 @@ impl DatasetConfig {
     /// # Errors
     /// The offending field (prefixed with `dataset.`) and its allowed range.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        match self {
-            DatasetConfig::Correlated(config) => config.validate(),
-            DatasetConfig::Funnel(config) => config.validate(),
-            DatasetConfig::Scales(config) => config.validate(),
-        }
-        .map_err(|error| error.within("dataset"))
+        self.settings()
+            .validate()
+            .map_err(|error| error.within("dataset"))
     }
 
     /// The tasks this config produces, without generating any rows.
     pub fn tasks(&self) -> Vec<TaskSpec> {
-        match self {
-            DatasetConfig::Correlated(config) => config.tasks(),
-            DatasetConfig::Funnel(config) => config.tasks(),
-            DatasetConfig::Scales(config) => config.tasks(),
-        }
+        self.settings().tasks()
     }
 
     /// Generates the dataset for `seed`.
@@ -187,21 +178,24 @@ impl DatasetConfig {
     /// As [`DatasetConfig::validate`].
     pub fn generate(&self, seed: u64) -> Result<MultiTaskData, ConfigError> {
         self.validate()?;
-        let (raw, sizes) = match self {
-            DatasetConfig::Correlated(config) => (config.generate(seed), config.samples),
-            DatasetConfig::Funnel(config) => (config.generate(seed), config.samples),
-            DatasetConfig::Scales(config) => (config.generate(seed), config.samples),
-        };
-        Ok(raw.into_splits(self.tasks(), sizes))
+        let settings = self.settings();
+        Ok(settings
+            .generate(seed)
+            .into_splits(self.tasks(), settings.samples()))
     }
 }
 
 /// Rows as a generator produces them, before splitting and standardising.
-pub(crate) struct RawRows {
+pub struct RawRows {
+    /// Width of a feature row.
     pub input_dim: usize,
+    /// `rows × input_dim` features.
     pub features: Vec<f32>,
+    /// Per task, `rows × dim` targets.
     pub targets: Vec<Vec<f32>>,
+    /// Per task, which rows carry a label (`None`: all of them).
     pub masks: Vec<Option<Vec<f32>>>,
+    /// Funnel ground truth, when the generator has one.
     pub funnel: Option<FunnelTruth>,
 }
 
@@ -341,6 +335,7 @@ pub(crate) fn task_value(values: &[f64], k: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Registry;
 
     #[test]
     fn every_dataset_generates_consistent_splits() {

@@ -8,7 +8,7 @@
 //! input distribution; with x ~ N(0, I) every tanh saturates). With σ = (1, 100) the two losses
 //! differ by a factor of about 10⁴, which is what loss-balancing methods must fix.
 
-use super::{RawRows, SplitSizes, TaskKind, TaskSpec};
+use super::{DatasetSettings, RawRows, SplitSizes, TaskKind, TaskSpec};
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -44,8 +44,8 @@ impl Default for ScalesConfig {
     }
 }
 
-impl ScalesConfig {
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+impl DatasetSettings for ScalesConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
         check_range("scales (number of tasks)", self.scales.len(), 2, 8)?;
         for &scale in &self.scales {
             check_range("scales", scale, 1e-3, 1e4)?;
@@ -57,7 +57,7 @@ impl ScalesConfig {
         self.samples.validate()
     }
 
-    pub(crate) fn tasks(&self) -> Vec<TaskSpec> {
+    fn tasks(&self) -> Vec<TaskSpec> {
         (1..=self.scales.len())
             .map(|k| TaskSpec {
                 name: format!("task{k}"),
@@ -67,7 +67,7 @@ impl ScalesConfig {
             .collect()
     }
 
-    pub(crate) fn generate(&self, seed: u64) -> RawRows {
+    fn generate(&self, seed: u64) -> RawRows {
         let (d, out) = (self.input_dim, self.output_dim);
         let mut matrix_rng = Rng::fork(seed, "scales.matrices");
         let shared: Vec<f64> = (0..out * d)
@@ -107,6 +107,10 @@ impl ScalesConfig {
             targets,
             funnel: None,
         }
+    }
+
+    fn samples(&self) -> SplitSizes {
+        self.samples
     }
 }
 

@@ -7,7 +7,9 @@
 //! α are the encoder; only the towers are task-exclusive.
 
 use super::layers::{GroupedMlp, flatten_groups, own_slices};
+use super::{ArchSettings, ModelShape, Network};
 use super::{Decoded, Encoded, check_units, raw_outputs};
+use crate::data::TaskSpec;
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
 use burn::module::{ModuleVisitor, Param};
@@ -137,5 +139,21 @@ impl CrossStitch {
         for stitch in &self.stitches {
             visitor.visit_float(stitch);
         }
+    }
+}
+
+impl ArchSettings for CrossStitchConfig {
+    fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
+        self.validate()
+    }
+
+    fn network(
+        &self,
+        shape: &ModelShape,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<Network, ConfigError> {
+        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        Ok(Network::CrossStitch(self.init(d, t, out, rng, device)))
     }
 }

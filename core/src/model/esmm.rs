@@ -11,6 +11,7 @@
 //! task 2's replica, so each task's gradient lands in its own replica.
 
 use super::layers::{GroupedMlp, stack_tasks};
+use super::{ArchSettings, ModelShape, Network};
 use super::{Decoded, Encoded, OutputForm, TaskOutput, all_binary, check_units, widths, with_fm};
 use crate::data::TaskSpec;
 use crate::error::ConfigError;
@@ -134,5 +135,21 @@ impl Esmm {
 
     pub(crate) fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
         self.bottom.visit(visitor);
+    }
+}
+
+impl ArchSettings for EsmmConfig {
+    fn check(&self, tasks: &[TaskSpec], dataset: &str) -> Result<(), ConfigError> {
+        self.validate(tasks, dataset)
+    }
+
+    fn network(
+        &self,
+        shape: &ModelShape,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<Network, ConfigError> {
+        let (d, out) = (shape.input_dim, shape.output_dim()?);
+        Ok(Network::Esmm(self.init(d, out, rng, device)))
     }
 }

@@ -20,18 +20,17 @@ mod single_task;
 pub use cross_stitch::{CrossStitch, CrossStitchConfig};
 pub use esmm::{Esmm, EsmmConfig};
 pub use factorization::{FactorizationMachine, FmConfig};
-pub use moe::{Moe, MoeConfig};
-pub use ple::{Ple, PleConfig};
+pub use moe::{Moe, MoeConfig, OmoeConfig};
+pub use ple::{CgcConfig, Ple, PleConfig};
 pub use shared_bottom::{SharedBottom, SharedBottomConfig};
 pub use single_task::{SingleTask, SingleTaskConfig};
 
-use crate::Registry;
 use crate::data::{TaskKind, TaskSpec};
 use crate::error::ConfigError;
+use crate::registry::registry;
 use crate::rng::Rng;
 use burn::module::ModuleVisitor;
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
 
 /// How a task's output is to be read.
 #[derive(Debug, Clone)]
@@ -123,61 +122,53 @@ impl ModelShape<'_> {
     }
 }
 
-/// The architecture registry. Serialised with a `kind` tag, e.g. `{"kind": "mmoe", "experts": 8}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum ArchConfig {
-    /// One independent network per task: the baselines.
-    SingleTask(SingleTaskConfig),
-    /// Hard parameter sharing.
-    SharedBottom(SharedBottomConfig),
-    /// One-gate mixture of experts.
-    Omoe(MoeConfig),
-    /// Multi-gate mixture of experts.
-    Mmoe(MoeConfig),
-    /// Customized gate control (PLE with one level).
-    Cgc(PleConfig),
-    /// Progressive layered extraction.
-    Ple(PleConfig),
-    /// Cross-stitch networks.
-    CrossStitch(CrossStitchConfig),
-    /// Entire-space multi-task model.
-    Esmm(EsmmConfig),
+/// What the registry needs of every architecture's settings.
+pub trait ArchSettings {
+    /// Checks every field and that the architecture fits the tasks of dataset `dataset`.
+    ///
+    /// # Errors
+    /// The offending field and its allowed range, or `arch` when it does not fit the data.
+    fn check(&self, tasks: &[TaskSpec], dataset: &str) -> Result<(), ConfigError>;
+
+    /// Builds the network for `shape` (called after `check`), drawing initial weights from
+    /// `rng`.
+    ///
+    /// # Errors
+    /// Tasks the architecture cannot serve (different output widths).
+    fn network(
+        &self,
+        shape: &ModelShape,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<Network, ConfigError>;
+}
+
+registry! {
+    /// The architecture registry. Serialised with a `kind` tag, e.g.
+    /// `{"kind": "mmoe", "experts": 8}`.
+    pub enum ArchConfig: "arch", dyn ArchSettings {
+        /// One independent network per task: the baselines.
+        SingleTask(SingleTaskConfig) = "single-task",
+        /// Hard parameter sharing.
+        SharedBottom(SharedBottomConfig) = "shared-bottom",
+        /// One-gate mixture of experts.
+        Omoe(OmoeConfig) = "omoe",
+        /// Multi-gate mixture of experts.
+        Mmoe(MoeConfig) = "mmoe",
+        /// Customized gate control (PLE with one level).
+        Cgc(CgcConfig) = "cgc",
+        /// Progressive layered extraction.
+        Ple(PleConfig) = "ple",
+        /// Cross-stitch networks.
+        CrossStitch(CrossStitchConfig) = "cross-stitch",
+        /// Entire-space multi-task model.
+        Esmm(EsmmConfig) = "esmm",
+    }
 }
 
 impl Default for ArchConfig {
     fn default() -> Self {
         ArchConfig::Mmoe(MoeConfig::default())
-    }
-}
-
-impl Registry for ArchConfig {
-    const KEY: &'static str = "arch";
-
-    fn all() -> Vec<ArchConfig> {
-        vec![
-            ArchConfig::SingleTask(SingleTaskConfig::default()),
-            ArchConfig::SharedBottom(SharedBottomConfig::default()),
-            ArchConfig::Omoe(MoeConfig::default()),
-            ArchConfig::Mmoe(MoeConfig::default()),
-            ArchConfig::Cgc(PleConfig::cgc()),
-            ArchConfig::Ple(PleConfig::default()),
-            ArchConfig::CrossStitch(CrossStitchConfig::default()),
-            ArchConfig::Esmm(EsmmConfig::default()),
-        ]
-    }
-
-    fn id(&self) -> &'static str {
-        match self {
-            ArchConfig::SingleTask(_) => "single-task",
-            ArchConfig::SharedBottom(_) => "shared-bottom",
-            ArchConfig::Omoe(_) => "omoe",
-            ArchConfig::Mmoe(_) => "mmoe",
-            ArchConfig::Cgc(_) => "cgc",
-            ArchConfig::Ple(_) => "ple",
-            ArchConfig::CrossStitch(_) => "cross-stitch",
-            ArchConfig::Esmm(_) => "esmm",
-        }
     }
 }
 
@@ -187,16 +178,7 @@ impl ArchConfig {
     /// # Errors
     /// The offending field (prefixed with `arch.`) and its allowed range.
     pub fn validate(&self, tasks: &[TaskSpec], dataset: &str) -> Result<(), ConfigError> {
-        match self {
-            ArchConfig::SingleTask(config) => config.validate(),
-            ArchConfig::SharedBottom(config) => config.validate(),
-            ArchConfig::Omoe(config) | ArchConfig::Mmoe(config) => config.validate(),
-            ArchConfig::Cgc(config) => config.validate_levels(1..=1),
-            ArchConfig::Ple(config) => config.validate_levels(1..=8),
-            ArchConfig::CrossStitch(config) => config.validate(),
-            ArchConfig::Esmm(config) => config.validate(tasks, dataset),
-        }
-        .map_err(|error| {
+        self.settings().check(tasks, dataset).map_err(|error| {
             if error.field == "arch" {
                 error
             } else {
@@ -220,18 +202,10 @@ impl ArchConfig {
         if let Some(fm) = fm {
             fm.validate().map_err(|e| e.within("fm"))?;
         }
-        let out = shape.output_dim()?;
-        let (d, t) = (shape.input_dim, shape.tasks.len());
-        let network = match self {
-            ArchConfig::SingleTask(c) => Network::SingleTask(c.init(d, t, out, rng, device)),
-            ArchConfig::SharedBottom(c) => Network::SharedBottom(c.init(d, t, out, rng, device)),
-            ArchConfig::Omoe(c) => Network::Moe(c.init(1, d, t, out, rng, device)),
-            ArchConfig::Mmoe(c) => Network::Moe(c.init(t, d, t, out, rng, device)),
-            ArchConfig::Cgc(c) | ArchConfig::Ple(c) => Network::Ple(c.init(d, t, out, rng, device)),
-            ArchConfig::CrossStitch(c) => Network::CrossStitch(c.init(d, t, out, rng, device)),
-            ArchConfig::Esmm(c) => Network::Esmm(c.init(d, out, rng, device)),
-        };
-        let fm = fm.map(|config| FactorizationMachine::new(config, d, t, rng, device));
+        let network = self.settings().network(shape, rng, device)?;
+        let fm = fm.map(|config| {
+            FactorizationMachine::new(config, shape.input_dim, shape.tasks.len(), rng, device)
+        });
         Ok(MultiTaskModel { network, fm })
     }
 }

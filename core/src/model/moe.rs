@@ -7,9 +7,11 @@
 //! own way, which lets tasks that disagree use different experts.
 
 use super::layers::{GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, stack_tasks};
+use super::{ArchSettings, ModelShape, Network};
 use super::{
     Decoded, Encoded, GateActivation, check_units, raw_outputs, task_gates, task_names, widths,
 };
+use crate::data::TaskSpec;
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
 use burn::module::ModuleVisitor;
@@ -162,5 +164,42 @@ impl Moe {
         if !self.multi_gate {
             self.gates.visit(visitor);
         }
+    }
+}
+
+/// Settings of `omoe`: those of `mmoe`, with one gate shared by every task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(transparent)]
+pub struct OmoeConfig(pub MoeConfig);
+
+impl ArchSettings for OmoeConfig {
+    fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
+        self.0.validate()
+    }
+
+    fn network(
+        &self,
+        shape: &ModelShape,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<Network, ConfigError> {
+        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        Ok(Network::Moe(self.0.init(1, d, t, out, rng, device)))
+    }
+}
+
+impl ArchSettings for MoeConfig {
+    fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
+        self.validate()
+    }
+
+    fn network(
+        &self,
+        shape: &ModelShape,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<Network, ConfigError> {
+        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        Ok(Network::Moe(self.init(t, d, t, out, rng, device)))
     }
 }

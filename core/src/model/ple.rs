@@ -15,9 +15,11 @@
 use super::layers::{
     GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, own_slices, stack_tasks,
 };
+use super::{ArchSettings, ModelShape, Network};
 use super::{
     Decoded, Encoded, GateActivation, check_units, raw_outputs, task_gates, task_names, widths,
 };
+use crate::data::TaskSpec;
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
 use burn::module::ModuleVisitor;
@@ -258,5 +260,48 @@ impl Ple {
             level.visit(visitor);
         }
         self.levels[top].shared_experts.visit(visitor);
+    }
+}
+
+/// Settings of `cgc`: those of `ple` with one level (CGC is PLE's single extraction level).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CgcConfig(pub PleConfig);
+
+impl Default for CgcConfig {
+    fn default() -> Self {
+        Self(PleConfig::cgc())
+    }
+}
+
+impl ArchSettings for CgcConfig {
+    fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
+        self.0.validate_levels(1..=1)
+    }
+
+    fn network(
+        &self,
+        shape: &ModelShape,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<Network, ConfigError> {
+        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        Ok(Network::Ple(self.0.init(d, t, out, rng, device)))
+    }
+}
+
+impl ArchSettings for PleConfig {
+    fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
+        self.validate_levels(1..=8)
+    }
+
+    fn network(
+        &self,
+        shape: &ModelShape,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<Network, ConfigError> {
+        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        Ok(Network::Ple(self.init(d, t, out, rng, device)))
     }
 }

@@ -3,7 +3,9 @@
 //! Caruana, "Multitask Learning", Machine Learning 28, 1997.
 
 use super::layers::{GroupedMlp, stack_tasks};
+use super::{ArchSettings, ModelShape, Network};
 use super::{Decoded, Encoded, check_units, raw_outputs, widths};
+use crate::data::TaskSpec;
 use crate::error::ConfigError;
 use crate::rng::Rng;
 use burn::module::ModuleVisitor;
@@ -101,5 +103,21 @@ impl SharedBottom {
 
     pub(crate) fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
         self.bottom.visit(visitor);
+    }
+}
+
+impl ArchSettings for SharedBottomConfig {
+    fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
+        self.validate()
+    }
+
+    fn network(
+        &self,
+        shape: &ModelShape,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<Network, ConfigError> {
+        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        Ok(Network::SharedBottom(self.init(d, t, out, rng, device)))
     }
 }

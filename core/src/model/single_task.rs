@@ -6,7 +6,9 @@
 //! parameter, and a task's loss has no gradient on another task's network).
 
 use super::layers::{GroupedMlp, flatten_groups, own_slices};
+use super::{ArchSettings, ModelShape, Network};
 use super::{Decoded, Encoded, check_units, raw_outputs, widths};
+use crate::data::TaskSpec;
 use crate::error::ConfigError;
 use crate::rng::Rng;
 use burn::module::ModuleVisitor;
@@ -97,5 +99,21 @@ impl SingleTask {
 
     pub(crate) fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
         self.bottoms.visit(visitor);
+    }
+}
+
+impl ArchSettings for SingleTaskConfig {
+    fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
+        self.validate()
+    }
+
+    fn network(
+        &self,
+        shape: &ModelShape,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<Network, ConfigError> {
+        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        Ok(Network::SingleTask(self.init(d, t, out, rng, device)))
     }
 }

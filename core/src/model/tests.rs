@@ -79,7 +79,7 @@ fn expected_gates(arch: &ArchConfig, tasks: usize) -> usize {
     match arch {
         ArchConfig::Omoe(_) => 1,
         ArchConfig::Mmoe(_) => tasks,
-        ArchConfig::Cgc(config) | ArchConfig::Ple(config) => tasks + config.levels - 1,
+        ArchConfig::Cgc(CgcConfig(config)) | ArchConfig::Ple(config) => tasks + config.levels - 1,
         _ => 0,
     }
 }

@@ -1,47 +1,13 @@
 //! The run configuration: everything that defines a run, seed included. It round-trips through
 //! JSON, so a saved config (or a shared URL) reproduces the run.
 
+use super::optimizer::OptimizerConfig;
 use crate::Registry;
 use crate::data::DatasetConfig;
 use crate::error::{ConfigError, check_range};
 use crate::model::{ArchConfig, FmConfig};
 use crate::weighting::WeightingConfig;
 use serde::{Deserialize, Serialize};
-
-/// The optimiser registry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum OptimizerConfig {
-    /// Adam (Kingma & Ba, ICLR 2015) with β = (0.9, 0.999).
-    Adam,
-    /// Stochastic gradient descent with optional momentum.
-    Sgd {
-        /// Momentum (0 to 0.999; default 0: plain SGD, as PyTorch's `SGD`). The one default:
-        /// a link, the CLI and the page's menu all start SGD from [`Registry::all`]'s entry.
-        #[serde(default)]
-        momentum: f64,
-    },
-}
-
-impl Registry for OptimizerConfig {
-    const KEY: &'static str = "optimizer";
-
-    fn all() -> Vec<OptimizerConfig> {
-        vec![
-            OptimizerConfig::Adam,
-            OptimizerConfig::Sgd {
-                momentum: f64::default(),
-            },
-        ]
-    }
-
-    fn id(&self) -> &'static str {
-        match self {
-            OptimizerConfig::Adam => "adam",
-            OptimizerConfig::Sgd { .. } => "sgd",
-        }
-    }
-}
 
 /// How to train.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,7 +31,7 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            optimizer: OptimizerConfig::Adam,
+            optimizer: OptimizerConfig::default(),
             learning_rate: 0.005,
             batch_size: 256,
             steps: 300,
@@ -77,9 +43,7 @@ impl Default for TrainConfig {
 
 impl TrainConfig {
     fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
-        if let OptimizerConfig::Sgd { momentum } = self.optimizer {
-            check_range("optimizer.momentum", momentum, 0.0, 0.999)?;
-        }
+        self.optimizer.validate()?;
         check_range("learning_rate", self.learning_rate, 1e-6, 10.0)?;
         check_range("batch_size", self.batch_size, 1, 65_536)?;
         check_range("steps", self.steps, 1, 10_000_000)?;
@@ -161,6 +125,7 @@ impl RunConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::SgdConfig;
 
     #[test]
     fn json_round_trips_for_every_registered_option() {
@@ -173,7 +138,7 @@ mod tests {
                         weighting,
                         fm: Some(FmConfig::default()),
                         train: TrainConfig {
-                            optimizer: OptimizerConfig::Sgd { momentum: 0.9 },
+                            optimizer: OptimizerConfig::Sgd(SgdConfig { momentum: 0.9 }),
                             ..TrainConfig::default()
                         },
                         ..RunConfig::default()

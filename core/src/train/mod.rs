@@ -4,13 +4,15 @@ mod batches;
 mod config;
 mod evaluation;
 mod gradients;
+mod optimizer;
 mod report;
 mod run;
 mod step;
 mod tower_lr;
 mod trainer;
 
-pub use config::{OptimizerConfig, RunConfig, TrainConfig};
+pub use config::{RunConfig, TrainConfig};
+pub use optimizer::{AdamConfig, OptimizerConfig, OptimizerSettings, SgdConfig};
 pub use report::{
     BaselineComparison, FinalReport, FinalTask, GateUtilisation, HistoryEntry, RunReport,
     TaskEvaluation, Timing,

@@ -156,7 +156,7 @@ fn the_same_seed_reproduces_the_run_exactly() {
 #[test]
 fn fixed_weights_scale_the_gradient() {
     let mut doubled = config(small_dataset("correlated"), ArchConfig::default(), 10);
-    doubled.train.optimizer = OptimizerConfig::Sgd { momentum: 0.0 };
+    doubled.train.optimizer = OptimizerConfig::Sgd(Default::default());
     doubled.train.learning_rate = 0.01;
     doubled.weighting = WeightingConfig::Fixed(FixedConfig { weights: vec![2.0] });
     let mut faster = doubled.clone();
@@ -264,7 +264,7 @@ fn every_gradient_path_gives_the_same_step() {
 fn jacobian_rows_are_per_task_gradients() {
     let config = config(
         small_dataset("correlated"),
-        ArchConfig::Cgc(crate::model::PleConfig::cgc()),
+        ArchConfig::Cgc(Default::default()),
         1,
     );
     let data = Arc::new(config.dataset.generate(1).unwrap());
@@ -368,7 +368,7 @@ fn a_diverging_run_is_reported_not_hidden() {
         ArchConfig::SharedBottom(Default::default()),
         30,
     );
-    config.train.optimizer = OptimizerConfig::Sgd { momentum: 0.0 };
+    config.train.optimizer = OptimizerConfig::Sgd(Default::default());
     config.train.learning_rate = 10.0;
     let data = Arc::new(config.dataset.generate(config.seed).unwrap());
     let mut trainer = Trainer::new(&config, data, &Device::flex()).unwrap();

@@ -4,7 +4,7 @@
 //! gathers every number a report needs into one batched asynchronous read.
 
 use super::batches::{BatchOrder, DeviceSplit};
-use super::config::{OptimizerConfig, RunConfig};
+use super::config::RunConfig;
 use super::evaluation::{Evaluation, Reads, evaluate_tasks};
 use super::gradients::{cosine_matrix, representation_gradients, shared_jacobian};
 use super::report::{GateUtilisation, HistoryEntry, TaskEvaluation};
@@ -16,8 +16,7 @@ use crate::error::{ConfigError, RunError};
 use crate::model::{ModelShape, MultiTaskModel};
 use crate::rng::Rng;
 use crate::weighting::Weighting;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::Transaction;
 use std::sync::Arc;
@@ -215,8 +214,7 @@ impl Trainer {
             .map(|_| self.model.towers().clone());
         let slot = self.method.optimizer_slot();
         while self.optimizers.len() <= slot {
-            self.optimizers
-                .push(new_optimizer(&self.config.train.optimizer));
+            self.optimizers.push(self.config.train.optimizer.init());
         }
         // `step` takes the model by value; cloning a module only clones tensor handles.
         self.model = self.optimizers[slot].step(learning_rate, self.model.clone(), grads);
@@ -316,17 +314,6 @@ impl Trainer {
     /// The data.
     pub fn data(&self) -> &Arc<MultiTaskData> {
         &self.data
-    }
-}
-
-/// A fresh optimiser state.
-fn new_optimizer(config: &OptimizerConfig) -> ModuleOptimizer {
-    match *config {
-        OptimizerConfig::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
-        OptimizerConfig::Sgd { momentum } => {
-            let momentum = (momentum > 0.0).then(|| MomentumConfig::new().with_momentum(momentum));
-            SgdConfig::new().with_momentum(momentum).init()
-        }
     }
 }
 
