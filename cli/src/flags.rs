@@ -8,11 +8,11 @@
 
 use clap::Args;
 use seesaw_core::data::DatasetConfig;
-use seesaw_core::model::{ArchConfig, CgcConfig, OmoeConfig};
-use seesaw_core::registry::with_kind;
+use seesaw_core::model::{ArchConfig, FmConfig};
+use seesaw_core::registry::{KIND_KEYS, kind_ids, with_kind};
 use seesaw_core::train::{OptimizerConfig, RunConfig};
 use seesaw_core::weighting::WeightingConfig;
-use seesaw_core::{ConfigError, Registry};
+use seesaw_core::{ConfigError, Registry, url};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -127,13 +127,6 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
-fn not_for(flag: &str, kind: &str, valid: &str) -> ConfigError {
-    ConfigError::new(
-        flag,
-        format!("does not apply to `{kind}`; it applies to: {valid}"),
-    )
-}
-
 impl TrainArgs {
     /// The run config these flags describe.
     pub fn to_config(&self) -> Result<RunConfig, ConfigError> {
@@ -146,10 +139,6 @@ impl TrainArgs {
             }
             None => RunConfig::default(),
         };
-        if let Some(seed) = self.seed {
-            config.seed = seed;
-        }
-        config.baselines |= self.baselines;
         for (key, id) in [
             (DatasetConfig::KEY, &self.dataset),
             (ArchConfig::KEY, &self.arch),
@@ -160,132 +149,129 @@ impl TrainArgs {
                 config = with_kind(&config, key, id)?;
             }
         }
-        self.apply_dataset(&mut config.dataset)?;
-        self.apply_arch(&mut config.arch)?;
-        if self.fm || self.fm_factors.is_some() {
-            let mut fm = config.fm.take().unwrap_or_default();
-            if let Some(factors) = self.fm_factors {
-                fm.factors = factors;
-            }
-            config.fm = Some(fm);
+        if self.fm && config.fm.is_none() {
+            config.fm = Some(FmConfig::default());
         }
-        if let Some(weights) = &self.weights {
-            match &mut config.weighting {
-                WeightingConfig::Fixed(fixed) => fixed.weights = weights.clone(),
-                other => return Err(not_for("--weights", other.id(), "fixed")),
-            }
+        for (flag, keys, value) in self.common_flags() {
+            config = set_flag(&config, flag, keys, &value)?;
         }
-        self.apply_train(&mut config)?;
         for assignment in &self.set {
             config = set_key(&config, assignment)?;
         }
         Ok(config)
     }
 
-    fn apply_dataset(&self, dataset: &mut DatasetConfig) -> Result<(), ConfigError> {
-        let kind = dataset.id();
-        match dataset {
-            DatasetConfig::Correlated(c) => {
-                set(&mut c.correlation, self.correlation);
-                set(&mut c.tasks, self.tasks);
-                c.binary |= self.binary;
-                set(&mut c.noise_std, self.noise_std.clone());
-                set(&mut c.input_dim, self.input_dim);
-                set(&mut c.samples.train, self.train_rows);
-            }
-            DatasetConfig::Funnel(c) => {
-                set(&mut c.correlation, self.correlation);
-                set(&mut c.click_rate, self.click_rate);
-                set(&mut c.conversion_rate, self.conversion_rate);
-                set(&mut c.input_dim, self.input_dim);
-                set(&mut c.samples.train, self.train_rows);
-            }
-            DatasetConfig::Scales(c) => {
-                set(&mut c.scales, self.scales.clone());
-                set(&mut c.input_dim, self.input_dim);
-                set(&mut c.samples.train, self.train_rows);
-            }
+    /// The common flags that were given, each as the link keys it may stand for (the first one
+    /// the run's kinds have) and its value as a link writes it.
+    fn common_flags(&self) -> Vec<(&'static str, &'static [&'static str], String)> {
+        fn text<T: ToString>(value: &Option<T>) -> Option<String> {
+            value.as_ref().map(T::to_string)
         }
-        let applies = |flag: &str, given: bool, valid: &[&str]| {
-            if given && !valid.contains(&kind) {
-                Err(not_for(flag, kind, &valid.join(", ")))
-            } else {
-                Ok(())
-            }
-        };
-        applies(
-            "--correlation",
-            self.correlation.is_some(),
-            &["correlated", "funnel"],
-        )?;
-        applies("--tasks", self.tasks.is_some(), &["correlated"])?;
-        applies("--binary", self.binary, &["correlated"])?;
-        applies("--noise-std", self.noise_std.is_some(), &["correlated"])?;
-        applies("--click-rate", self.click_rate.is_some(), &["funnel"])?;
-        applies(
-            "--conversion-rate",
-            self.conversion_rate.is_some(),
-            &["funnel"],
-        )?;
-        applies("--scales", self.scales.is_some(), &["scales"])
+        fn list(values: &Option<Vec<f64>>) -> Option<String> {
+            values.as_ref().map(|values| {
+                let parts: Vec<String> = values.iter().map(f64::to_string).collect();
+                parts.join(",")
+            })
+        }
+        let on = |given: bool| given.then(|| "true".to_string());
+        let flags: [(&'static str, &'static [&'static str], Option<String>); 22] = [
+            ("--seed", &["seed"], text(&self.seed)),
+            ("--baselines", &["baselines"], on(self.baselines)),
+            ("--correlation", &["correlation"], text(&self.correlation)),
+            ("--tasks", &["tasks"], text(&self.tasks)),
+            ("--binary", &["binary"], on(self.binary)),
+            ("--noise-std", &["noise_std"], list(&self.noise_std)),
+            ("--click-rate", &["click_rate"], text(&self.click_rate)),
+            (
+                "--conversion-rate",
+                &["conversion_rate"],
+                text(&self.conversion_rate),
+            ),
+            ("--scales", &["scales"], list(&self.scales)),
+            ("--input-dim", &["input_dim"], text(&self.input_dim)),
+            ("--train-rows", &["samples.train"], text(&self.train_rows)),
+            (
+                "--experts",
+                &["experts", "shared_experts"],
+                text(&self.experts),
+            ),
+            (
+                "--task-experts",
+                &["task_experts"],
+                text(&self.task_experts),
+            ),
+            ("--levels", &["levels"], text(&self.levels)),
+            ("--gate-depth", &["gate_depth"], text(&self.gate_depth)),
+            ("--fm-factors", &["fm_factors"], text(&self.fm_factors)),
+            ("--weights", &["weights"], list(&self.weights)),
+            ("--momentum", &["momentum"], text(&self.momentum)),
+            ("--lr", &["learning_rate"], text(&self.lr)),
+            ("--batch-size", &["batch_size"], text(&self.batch_size)),
+            ("--steps", &["steps"], text(&self.steps)),
+            ("--eval-every", &["eval_every"], text(&self.eval_every)),
+        ];
+        let mut given: Vec<_> = flags
+            .into_iter()
+            .filter_map(|(flag, keys, value)| value.map(|value| (flag, keys, value)))
+            .collect();
+        if let Some(value) = list(&self.tower_lr) {
+            given.push(("--tower-lr", &["tower_lr"], value));
+        }
+        given
     }
+}
 
-    fn apply_arch(&self, arch: &mut ArchConfig) -> Result<(), ConfigError> {
-        let kind = arch.id();
-        let moe = "omoe, mmoe, cgc, ple";
-        match arch {
-            ArchConfig::Omoe(OmoeConfig(c)) | ArchConfig::Mmoe(c) => {
-                set(&mut c.experts, self.experts);
-                set(&mut c.gate_depth, self.gate_depth);
-                if self.task_experts.is_some() {
-                    return Err(not_for("--task-experts", kind, "cgc, ple"));
-                }
-                if self.levels.is_some() {
-                    return Err(not_for("--levels", kind, "ple"));
-                }
-            }
-            ArchConfig::Cgc(CgcConfig(c)) | ArchConfig::Ple(c) => {
-                set(&mut c.shared_experts, self.experts);
-                set(&mut c.task_experts, self.task_experts);
-                set(&mut c.gate_depth, self.gate_depth);
-                if let Some(levels) = self.levels {
-                    if kind == "cgc" {
-                        return Err(not_for("--levels", kind, "ple (cgc is ple with one level)"));
-                    }
-                    c.levels = levels;
-                }
-            }
-            _ => {
-                for (flag, given) in [
-                    ("--experts", self.experts.is_some()),
-                    ("--task-experts", self.task_experts.is_some()),
-                    ("--levels", self.levels.is_some()),
-                    ("--gate-depth", self.gate_depth.is_some()),
-                ] {
-                    if given {
-                        return Err(not_for(flag, kind, moe));
-                    }
-                }
-            }
-        }
-        Ok(())
+/// `config` with a common flag applied through its link key: the first of `keys` the run's
+/// kinds have. A flag none of the run's kinds has is an error naming the kinds it applies to.
+fn set_flag(
+    config: &RunConfig,
+    flag: &str,
+    keys: &[&str],
+    value: &str,
+) -> Result<RunConfig, ConfigError> {
+    match first_key(config, keys) {
+        Some(key) => set_key(config, &format!("{key}={value}"))
+            .map_err(|error| ConfigError::new(flag, error.message)),
+        None => Err(not_for(config, flag, keys)),
     }
+}
 
-    fn apply_train(&self, config: &mut RunConfig) -> Result<(), ConfigError> {
-        let train = &mut config.train;
-        if let Some(value) = self.momentum {
-            match &mut train.optimizer {
-                OptimizerConfig::Sgd(sgd) => sgd.momentum = value,
-                OptimizerConfig::Adam(_) => return Err(not_for("--momentum", "adam", "sgd")),
-            }
+/// The first of `keys` that `config` has (its kinds' fields, the training settings, ...).
+fn first_key(config: &RunConfig, keys: &[&str]) -> Option<String> {
+    let fields = url::fields(config);
+    keys.iter()
+        .find(|key| fields.iter().any(|field| field.key == **key))
+        .map(|key| key.to_string())
+}
+
+/// Why a flag standing for `keys` does not apply: the registry whose kinds have those keys,
+/// the run's kind there, and the kinds that have them.
+fn not_for(config: &RunConfig, flag: &str, keys: &[&str]) -> ConfigError {
+    for (registry, _) in KIND_KEYS {
+        let ids = kind_ids(registry);
+        let with: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                with_kind(config, registry, id).is_ok_and(|c| first_key(&c, keys).is_some())
+            })
+            .collect();
+        if !with.is_empty() && with.len() < ids.len() {
+            let current = url::fields(config)
+                .into_iter()
+                .find(|field| field.key == registry)
+                .map(|field| field.value)
+                .unwrap_or_default();
+            return ConfigError::new(
+                flag,
+                format!(
+                    "does not apply to {registry} `{current}`; it applies to: {}",
+                    with.join(", ")
+                ),
+            );
         }
-        set(&mut train.learning_rate, self.lr);
-        set(&mut train.batch_size, self.batch_size);
-        set(&mut train.steps, self.steps);
-        set(&mut train.eval_every, self.eval_every);
-        set(&mut train.tower_lr, self.tower_lr.clone());
-        Ok(())
     }
+    ConfigError::new(flag, "does not apply to this run")
 }
 
 /// `config` with one `key=value` applied as a link would apply it; an unknown key or an
@@ -307,17 +293,10 @@ fn set_key(config: &RunConfig, assignment: &str) -> Result<RunConfig, ConfigErro
     }
 }
 
-fn set<T>(field: &mut T, value: Option<T>) {
-    if let Some(value) = value {
-        *field = value;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::Parser;
-    use seesaw_core::url;
 
     #[derive(Parser)]
     struct Train {
