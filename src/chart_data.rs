@@ -3,6 +3,7 @@
 
 use crate::seesaw::Trajectory;
 use crate::series::Series;
+use seesaw_core::metrics::Metric;
 use seesaw_core::train::{GateUtilisation, HistoryEntry, RunConfig};
 
 /// Points kept per line (a long run halves its resolution instead of growing).
@@ -14,7 +15,7 @@ pub struct Charts {
     /// Task names.
     pub tasks: Vec<String>,
     /// Metric name per task (`auc`, `mse`), once the first report came.
-    pub metric_names: Vec<String>,
+    pub metric_names: Vec<Metric>,
     /// Training loss per task (report windows).
     pub train_loss: Vec<Series>,
     /// Validation loss per task.
@@ -77,7 +78,7 @@ impl Charts {
                 series.push(x, value);
             }
         }
-        self.metric_names = entry.validation.iter().map(|t| t.metric.clone()).collect();
+        self.metric_names = entry.validation.iter().map(|t| t.metric).collect();
         for ((i, j), series) in &mut self.cosine {
             if let Some(&c) = entry.gradient_cosine.get(*i).and_then(|row| row.get(*j)) {
                 series.push(x, c);

@@ -105,7 +105,10 @@ mod tests {
         TaskEvaluation {
             name: "t".into(),
             loss: 0.0,
-            metric: "m".into(),
+            metric: match better {
+                Better::Higher => seesaw_core::metrics::Metric::Auc,
+                Better::Lower => seesaw_core::metrics::Metric::Mse,
+            },
             value: Some(value),
             better,
             extra: Default::default(),

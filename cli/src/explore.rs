@@ -61,6 +61,7 @@ fn build(
             name: format!("task{k}"),
             kind: TaskKind::Regression,
             dim: 1,
+            follows: None,
         })
         .collect();
     config

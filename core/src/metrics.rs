@@ -89,6 +89,53 @@ pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
     cov / (var_a * var_b).sqrt()
 }
 
+/// A task's primary metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// Area under the ROC curve (binary tasks).
+    Auc,
+    /// Mean squared error (regression tasks).
+    Mse,
+}
+
+impl Metric {
+    /// `auc` or `mse`, as reports and charts name it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Metric::Auc => "auc",
+            Metric::Mse => "mse",
+        }
+    }
+
+    /// Which direction is better.
+    pub fn better(self) -> Better {
+        match self {
+            Metric::Auc => Better::Higher,
+            Metric::Mse => Better::Lower,
+        }
+    }
+}
+
+impl std::fmt::Display for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// The names of the secondary metrics a report carries beside the primary one.
+pub mod secondary {
+    /// Log-loss of a binary task.
+    pub const LOG_LOSS: &str = "logloss";
+    /// R² of a regression task.
+    pub const R2: &str = "r2";
+    /// AUC of a funnel step's predictions against whether every row (clicked or not) would
+    /// have converted.
+    pub const CVR_AUC_ENTIRE_SPACE: &str = "cvr_auc_entire_space";
+    /// AUC of the product of a funnel's two steps against both events happening.
+    pub const CTCVR_AUC: &str = "ctcvr_auc";
+}
+
 /// Which direction of a metric is better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -149,7 +149,7 @@ fn entry(step: usize, loss: f64) -> HistoryEntry {
     let task = |value| TaskEvaluation {
         name: "t".into(),
         loss,
-        metric: "mse".into(),
+        metric: seesaw_core::metrics::Metric::Mse,
         value: Some(value),
         better: seesaw_core::metrics::Better::Lower,
         extra: Default::default(),

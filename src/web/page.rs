@@ -10,6 +10,7 @@ use crate::catalog::charts;
 use crate::protocol::FromWorker;
 use crate::series::Series;
 use crate::state::{Action, Effect, PageState};
+use seesaw_core::metrics::Metric;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -166,7 +167,10 @@ impl App {
                 lines.extend(task_lines(&charts.baseline_metric, DOTTED));
                 // Errors (MSE) span decades as a run learns; AUCs live in [0.5, 1].
                 let errors = !charts.metric_names.is_empty()
-                    && charts.metric_names.iter().all(|metric| metric == "mse");
+                    && charts
+                        .metric_names
+                        .iter()
+                        .all(|&metric| metric == Metric::Mse);
                 let options = LineOptions {
                     log_y: errors,
                     ..Default::default()

@@ -114,7 +114,7 @@ pub fn results(state: &PageState) -> Html {
                 { for report.tasks.iter().enumerate().map(|(k, task)| html! {
                     <tr>
                         <td>{ &task.name }</td>
-                        <td>{ &task.metric }</td>
+                        <td>{ task.metric.id() }</td>
                         <td>{ number(task.test_value) }</td>
                         <td>{ number(baseline(k)) }</td>
                         <td>{ number(gain(k)) }</td>

@@ -99,6 +99,7 @@ impl DatasetSettings for CorrelatedConfig {
                 name: format!("task{k}"),
                 kind,
                 dim: 1,
+                follows: None,
             })
             .collect()
     }

@@ -77,14 +77,20 @@ impl DatasetSettings for FunnelConfig {
     }
 
     fn tasks(&self) -> Vec<TaskSpec> {
-        ["click", "conversion"]
-            .into_iter()
-            .map(|name| TaskSpec {
-                name: name.to_string(),
+        vec![
+            TaskSpec {
+                name: "click".to_string(),
                 kind: TaskKind::Binary,
                 dim: 1,
-            })
-            .collect()
+                follows: None,
+            },
+            TaskSpec {
+                name: "conversion".to_string(),
+                kind: TaskKind::Binary,
+                dim: 1,
+                follows: Some(0),
+            },
+        ]
     }
 
     fn generate(&self, seed: u64) -> RawRows {

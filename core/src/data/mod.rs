@@ -35,6 +35,11 @@ pub struct TaskSpec {
     pub kind: TaskKind,
     /// Width of the target (1 for scalar targets).
     pub dim: usize,
+    /// For the second step of a funnel (a conversion observed only where the event of task
+    /// `follows`, the click, happened): evaluation also scores it on the entire space against
+    /// the generator's truth, and the product of both steps. `None` for other tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<usize>,
 }
 
 /// Ground truth that only a synthetic funnel has: it lets evaluation score conversion

@@ -63,6 +63,7 @@ impl DatasetSettings for ScalesConfig {
                 name: format!("task{k}"),
                 kind: TaskKind::Regression,
                 dim: self.output_dim,
+                follows: None,
             })
             .collect()
     }

@@ -7,7 +7,7 @@ use super::report::TaskEvaluation;
 use crate::data::{Split, TaskKind, TaskSpec};
 use crate::error::RunError;
 use crate::loss::metric_prediction;
-use crate::metrics::{Better, auc, log_loss, mse, r_squared};
+use crate::metrics::{Metric, auc, log_loss, mse, r_squared, secondary};
 use crate::model::MultiTaskModel;
 use burn::prelude::*;
 use burn::tensor::Transaction;
@@ -140,54 +140,58 @@ pub(crate) fn evaluate_tasks(
             let (predictions_seen, labels_seen) =
                 observed(predictions, labels, split.masks[task].as_deref(), spec.dim);
             let mut extra = BTreeMap::new();
-            let (metric, value, better) = match spec.kind {
-                TaskKind::Binary => {
-                    extra.insert(
-                        "logloss".to_string(),
-                        log_loss(&predictions_seen, &labels_seen),
-                    );
-                    ("auc", auc(&predictions_seen, &labels_seen), Better::Higher)
+            let metric = primary_metric(spec.kind);
+            let value = match metric {
+                Metric::Auc => {
+                    let log_loss = log_loss(&predictions_seen, &labels_seen);
+                    extra.insert(secondary::LOG_LOSS.to_string(), log_loss);
+                    auc(&predictions_seen, &labels_seen)
                 }
-                TaskKind::Regression => {
-                    extra.insert("r2".to_string(), r_squared(&predictions_seen, &labels_seen));
-                    (
-                        "mse",
-                        Some(mse(&predictions_seen, &labels_seen)),
-                        Better::Lower,
-                    )
+                Metric::Mse => {
+                    let r2 = r_squared(&predictions_seen, &labels_seen);
+                    extra.insert(secondary::R2.to_string(), r2);
+                    Some(mse(&predictions_seen, &labels_seen))
                 }
             };
-            if let (Some(truth), true) = (&split.funnel, split.masks[task].is_some() && task > 0) {
-                // Conversion of a funnel: score pCVR on the entire space against whether each
-                // row would have converted, and pCTR·pCVR against click-and-convert.
+            if let (Some(previous), Some(truth)) = (spec.follows, &split.funnel) {
+                // The second step of a funnel: score it on the entire space against whether
+                // each row would have converted, and the product of both steps against
+                // click-and-convert.
                 if let Some(value) = auc(predictions, &truth.would_convert) {
-                    extra.insert("cvr_auc_entire_space".to_string(), value);
+                    extra.insert(secondary::CVR_AUC_ENTIRE_SPACE.to_string(), value);
                 }
-                let clicks = &split.targets[0];
-                let ctcvr_scores: Vec<f32> = readout.predictions[0]
+                let joint_scores: Vec<f32> = readout.predictions[previous]
                     .iter()
                     .zip(predictions)
-                    .map(|(ctr, cvr)| ctr * cvr)
+                    .map(|(first, second)| first * second)
                     .collect();
-                let ctcvr_labels: Vec<f32> = clicks
+                let joint_labels: Vec<f32> = split.targets[previous]
                     .iter()
                     .zip(&truth.would_convert)
-                    .map(|(click, convert)| click * convert)
+                    .map(|(first, convert)| first * convert)
                     .collect();
-                if let Some(value) = auc(&ctcvr_scores, &ctcvr_labels) {
-                    extra.insert("ctcvr_auc".to_string(), value);
+                if let Some(value) = auc(&joint_scores, &joint_labels) {
+                    extra.insert(secondary::CTCVR_AUC.to_string(), value);
                 }
             }
             TaskEvaluation {
                 name: spec.name.clone(),
                 loss: readout.losses[task],
-                metric: metric.to_string(),
+                metric,
                 value,
-                better,
+                better: metric.better(),
                 extra,
             }
         })
         .collect()
+}
+
+/// The primary metric of a task of kind `kind`.
+pub(crate) fn primary_metric(kind: TaskKind) -> Metric {
+    match kind {
+        TaskKind::Binary => Metric::Auc,
+        TaskKind::Regression => Metric::Mse,
+    }
 }
 
 /// The predictions and labels of observed rows only (all rows without a mask).

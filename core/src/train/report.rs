@@ -2,7 +2,7 @@
 //! structs (the CLI writes them as the run JSON; the browser charts them).
 
 use crate::data::TaskKind;
-use crate::metrics::Better;
+use crate::metrics::{Better, Metric, secondary};
 use crate::train::RunConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -14,8 +14,8 @@ pub struct TaskEvaluation {
     pub name: String,
     /// Mean loss on the split (the training loss function).
     pub loss: f64,
-    /// Name of the primary metric: `auc` (binary) or `mse` (regression).
-    pub metric: String,
+    /// The primary metric: `auc` (binary) or `mse` (regression).
+    pub metric: Metric,
     /// The primary metric's value (`null` when undefined, e.g. AUC with one class).
     pub value: Option<f64>,
     /// Whether higher or lower `value` is better.
@@ -30,9 +30,9 @@ impl TaskEvaluation {
     /// when perfect, below 0 when worse than chance. 2·AUC − 1 (the Gini coefficient) for a
     /// binary task, R² for regression; 0 (chance) when the metric is undefined (one class).
     pub fn skill(&self) -> f64 {
-        match self.metric.as_str() {
-            "auc" => self.value.map_or(0.0, |auc| 2.0 * auc - 1.0),
-            _ => self.extra.get("r2").copied().unwrap_or(0.0),
+        match self.metric {
+            Metric::Auc => self.value.map_or(0.0, |auc| 2.0 * auc - 1.0),
+            Metric::Mse => self.extra.get(secondary::R2).copied().unwrap_or(0.0),
         }
     }
 }
@@ -75,8 +75,8 @@ pub struct FinalTask {
     pub kind: TaskKind,
     /// Validation loss.
     pub val_loss: f64,
-    /// Name of the primary metric.
-    pub metric: String,
+    /// The primary metric.
+    pub metric: Metric,
     /// Primary metric on the validation split.
     pub value: Option<f64>,
     /// Test loss.
@@ -145,7 +145,7 @@ mod tests {
         TaskEvaluation {
             name: metric.into(),
             loss: 1.0,
-            metric: metric.into(),
+            metric: serde_json::from_value(serde_json::json!(metric)).unwrap(),
             value: Some(value),
             better: Better::Higher,
             extra: r2.map(|r2| ("r2".to_string(), r2)).into_iter().collect(),

@@ -327,7 +327,7 @@ fn reports_hold_gates_cosines_and_metrics() {
     assert_eq!(cosine.len(), 2);
     assert!((cosine[0][0] - 1.0).abs() < 1e-4 && (cosine[1][1] - 1.0).abs() < 1e-4);
     assert!((cosine[0][1] - cosine[1][0]).abs() < 1e-5 && cosine[0][1].abs() <= 1.0 + 1e-6);
-    assert_eq!(entry.validation[0].metric, "mse");
+    assert_eq!(entry.validation[0].metric, crate::metrics::Metric::Mse);
     assert!(entry.validation[0].extra.contains_key("r2"));
 }
 
@@ -356,7 +356,7 @@ fn funnel_reports_entire_space_conversion_metrics() {
     );
     let (history, _) = train_with(&config, None);
     let conversion = &history.last().unwrap().validation[1];
-    assert_eq!(conversion.metric, "auc");
+    assert_eq!(conversion.metric, crate::metrics::Metric::Auc);
     assert!(conversion.extra.contains_key("cvr_auc_entire_space"));
     assert!(conversion.extra.contains_key("ctcvr_auc"));
 }

@@ -166,6 +166,7 @@ mod tests {
                     name: name.to_string(),
                     kind,
                     dim: 1,
+                    follows: None,
                 })
                 .collect(),
             seed: 1,

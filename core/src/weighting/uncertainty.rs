@@ -86,6 +86,7 @@ mod tests {
                     name: "t".into(),
                     kind,
                     dim: 1,
+                    follows: None,
                 })
                 .collect(),
             seed: 1,
