@@ -7,8 +7,9 @@
 //! α are the encoder; only the towers are task-exclusive.
 
 use super::layers::{GroupedMlp, flatten_groups, own_slices};
-use super::{ArchSettings, ModelShape, Network};
-use super::{Decoded, Encoded, check_units, raw_outputs};
+use super::{
+    ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, check_units, raw_outputs,
+};
 use crate::data::TaskSpec;
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
@@ -94,8 +95,8 @@ pub struct CrossStitch {
     hidden: usize,
 }
 
-impl CrossStitch {
-    pub(crate) fn encode(&self, x: Tensor<2>) -> Encoded {
+impl Architecture for CrossStitch {
+    fn encode(&self, x: Tensor<2>) -> Encoded {
         let tasks = self.towers.groups();
         let [batch, _] = x.dims();
         let mut hidden = x.unsqueeze_dim::<3>(0).repeat_dim(0, tasks);
@@ -111,12 +112,7 @@ impl CrossStitch {
         }
     }
 
-    pub(crate) fn decode(
-        &self,
-        replicas: &[Tensor<2>],
-        _x: Tensor<2>,
-        fm: Option<Tensor<2>>,
-    ) -> Decoded {
+    fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
         let inputs = own_slices(replicas, self.hidden);
         Decoded {
             outputs: raw_outputs(self.towers.forward(inputs), &fm),
@@ -124,15 +120,15 @@ impl CrossStitch {
         }
     }
 
-    pub(crate) fn towers(&self) -> &GroupedMlp {
+    fn towers(&self) -> &GroupedMlp {
         &self.towers
     }
 
-    pub(crate) fn towers_mut(&mut self) -> &mut GroupedMlp {
+    fn towers_mut(&mut self) -> &mut GroupedMlp {
         &mut self.towers
     }
 
-    pub(crate) fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
+    fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
         for column in &self.columns {
             column.visit(visitor);
         }

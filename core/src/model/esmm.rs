@@ -10,39 +10,28 @@
 //! With per-task representation replicas, task 2's pCTR factor is computed by the CTR tower on
 //! task 2's replica, so each task's gradient lands in its own replica.
 
+use super::bottom_towers::bottom_towers_settings;
 use super::layers::{GroupedMlp, stack_tasks};
-use super::{ArchSettings, ModelShape, Network};
-use super::{Decoded, Encoded, OutputForm, TaskOutput, all_binary, check_units, widths, with_fm};
+use super::{
+    ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, OutputForm, TaskOutput,
+    all_binary, widths, with_fm,
+};
 use crate::data::TaskSpec;
 use crate::error::ConfigError;
 use crate::rng::Rng;
 use burn::module::ModuleVisitor;
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
-use serde::{Deserialize, Serialize};
 
-/// Settings of `esmm`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EsmmConfig {
-    /// Widths of the shared bottom's layers (default [64, 32]).
-    pub bottom_units: Vec<usize>,
-    /// Hidden widths of the CTR and CVR towers (default [16]).
-    pub tower_units: Vec<usize>,
-}
-
-impl Default for EsmmConfig {
-    fn default() -> Self {
-        Self {
-            bottom_units: vec![64, 32],
-            tower_units: vec![16],
-        }
-    }
-}
+bottom_towers_settings!(
+    /// Settings of `esmm`: the shared bottom's widths and the CTR and CVR towers'.
+    EsmmConfig
+);
 
 impl EsmmConfig {
     pub(crate) fn validate(&self, tasks: &[TaskSpec], dataset: &str) -> Result<(), ConfigError> {
-        if tasks.len() != 2 || !all_binary(tasks) || tasks[0].dim != 1 {
+        let funnel = tasks.len() == 2 && tasks[1].follows == Some(0);
+        if !funnel || !all_binary(tasks) || tasks[0].dim != 1 {
             return Err(ConfigError::new(
                 "arch",
                 format!(
@@ -57,8 +46,7 @@ impl EsmmConfig {
                 ),
             ));
         }
-        check_units("bottom_units", &self.bottom_units, false)?;
-        check_units("tower_units", &self.tower_units, true)
+        self.0.validate()
     }
 
     pub(crate) fn init(&self, input: usize, out: usize, rng: &mut Rng, device: &Device) -> Esmm {
@@ -78,8 +66,8 @@ pub struct Esmm {
     towers: GroupedMlp,
 }
 
-impl Esmm {
-    pub(crate) fn encode(&self, x: Tensor<2>) -> Encoded {
+impl Architecture for Esmm {
+    fn encode(&self, x: Tensor<2>) -> Encoded {
         let hidden = self.bottom.forward_shared(x);
         let [_, _, batch, width] = hidden.dims();
         Encoded {
@@ -88,12 +76,7 @@ impl Esmm {
         }
     }
 
-    pub(crate) fn decode(
-        &self,
-        replicas: &[Tensor<2>],
-        _x: Tensor<2>,
-        fm: Option<Tensor<2>>,
-    ) -> Decoded {
+    fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
         let group = |towers: &Tensor<4>, index: usize| {
             let [_, _, batch, dim] = towers.dims();
             towers.clone().narrow(0, index, 1).reshape([batch, dim])
@@ -125,15 +108,15 @@ impl Esmm {
         }
     }
 
-    pub(crate) fn towers(&self) -> &GroupedMlp {
+    fn towers(&self) -> &GroupedMlp {
         &self.towers
     }
 
-    pub(crate) fn towers_mut(&mut self) -> &mut GroupedMlp {
+    fn towers_mut(&mut self) -> &mut GroupedMlp {
         &mut self.towers
     }
 
-    pub(crate) fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
+    fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
         self.bottom.visit(visitor);
     }
 }

@@ -9,6 +9,8 @@
 
 pub mod layers;
 
+mod bottom_towers;
+
 mod cross_stitch;
 mod esmm;
 mod factorization;
@@ -17,6 +19,7 @@ mod ple;
 mod shared_bottom;
 mod single_task;
 
+pub use bottom_towers::BottomTowersConfig;
 pub use cross_stitch::{CrossStitch, CrossStitchConfig};
 pub use esmm::{Esmm, EsmmConfig};
 pub use factorization::{FactorizationMachine, FmConfig};
@@ -120,6 +123,35 @@ impl ModelShape<'_> {
             ))
         }
     }
+}
+
+/// The contract every built network keeps with the trainer: an encoder (every parameter the
+/// tasks share) and a decoder (task-exclusive parts) that takes one replica of the
+/// representation per task. The shared parameters are exactly those [`Architecture::encode`]
+/// reaches and [`Architecture::visit_shared`] visits; the decoder reaches only the others (a
+/// test checks the partition for every registered architecture).
+pub trait Architecture {
+    /// The shared part.
+    ///
+    /// # Shapes
+    /// - `x`: `[batch, input]`; representation: `[batch, width]`
+    fn encode(&self, x: Tensor<2>) -> Encoded;
+
+    /// The task-exclusive part, given one representation replica per task and each task's FM
+    /// term (`[batch, tasks]`) when the model has one.
+    ///
+    /// # Shapes
+    /// - `replicas`: `tasks × [batch, width]`; `x`: `[batch, input]`; outputs `[batch, dim]`
+    fn decode(&self, replicas: &[Tensor<2>], x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded;
+
+    /// The batched task towers (group k is task k's tower).
+    fn towers(&self) -> &layers::GroupedMlp;
+
+    /// The towers, to replace them (same shapes and parameter ids).
+    fn towers_mut(&mut self) -> &mut layers::GroupedMlp;
+
+    /// Visits the shared (encoder) parameters only.
+    fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V);
 }
 
 /// What the registry needs of every architecture's settings.
@@ -229,7 +261,7 @@ pub enum Network {
     Esmm(Esmm),
 }
 
-/// Dispatches one call to the variant's own method.
+/// Dispatches one call to the variant's [`Architecture`] method.
 macro_rules! each_network {
     ($network:expr, $inner:ident => $call:expr) => {
         match $network {

@@ -7,7 +7,7 @@
 //! own way, which lets tasks that disagree use different experts.
 
 use super::layers::{GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, stack_tasks};
-use super::{ArchSettings, ModelShape, Network};
+use super::{ArchSettings, Architecture, ModelShape, Network};
 use super::{
     Decoded, Encoded, GateActivation, check_units, raw_outputs, task_gates, task_names, widths,
 };
@@ -104,8 +104,8 @@ pub struct Moe {
     multi_gate: bool,
 }
 
-impl Moe {
-    pub(crate) fn encode(&self, x: Tensor<2>) -> Encoded {
+impl Architecture for Moe {
+    fn encode(&self, x: Tensor<2>) -> Encoded {
         let experts = self.experts.forward_shared(x.clone());
         let [_, count, batch, hidden] = experts.dims();
         if self.multi_gate {
@@ -126,12 +126,7 @@ impl Moe {
         }
     }
 
-    pub(crate) fn decode(
-        &self,
-        replicas: &[Tensor<2>],
-        x: Tensor<2>,
-        fm: Option<Tensor<2>>,
-    ) -> Decoded {
+    fn decode(&self, replicas: &[Tensor<2>], x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
         if !self.multi_gate {
             return Decoded {
                 outputs: raw_outputs(self.towers.forward(stack_tasks(replicas)), &fm),
@@ -151,15 +146,15 @@ impl Moe {
         }
     }
 
-    pub(crate) fn towers(&self) -> &GroupedMlp {
+    fn towers(&self) -> &GroupedMlp {
         &self.towers
     }
 
-    pub(crate) fn towers_mut(&mut self) -> &mut GroupedMlp {
+    fn towers_mut(&mut self) -> &mut GroupedMlp {
         &mut self.towers
     }
 
-    pub(crate) fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
+    fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
         self.experts.visit(visitor);
         if !self.multi_gate {
             self.gates.visit(visitor);

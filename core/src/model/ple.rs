@@ -15,7 +15,7 @@
 use super::layers::{
     GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, own_slices, stack_tasks,
 };
-use super::{ArchSettings, ModelShape, Network};
+use super::{ArchSettings, Architecture, ModelShape, Network};
 use super::{
     Decoded, Encoded, GateActivation, check_units, raw_outputs, task_gates, task_names, widths,
 };
@@ -179,8 +179,8 @@ pub struct Ple {
     shared_experts: usize,
 }
 
-impl Ple {
-    pub(crate) fn encode(&self, x: Tensor<2>) -> Encoded {
+impl Architecture for Ple {
+    fn encode(&self, x: Tensor<2>) -> Encoded {
         let tasks = self.towers.groups();
         let [batch, _] = x.dims();
         let mut task_inputs = x.clone().unsqueeze_dim::<3>(0).repeat_dim(0, tasks);
@@ -221,12 +221,7 @@ impl Ple {
         }
     }
 
-    pub(crate) fn decode(
-        &self,
-        replicas: &[Tensor<2>],
-        x: Tensor<2>,
-        fm: Option<Tensor<2>>,
-    ) -> Decoded {
+    fn decode(&self, replicas: &[Tensor<2>], x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
         let tasks = replicas.len();
         let [batch, _] = x.dims();
         let top = &self.levels[self.levels.len() - 1];
@@ -246,15 +241,15 @@ impl Ple {
         }
     }
 
-    pub(crate) fn towers(&self) -> &GroupedMlp {
+    fn towers(&self) -> &GroupedMlp {
         &self.towers
     }
 
-    pub(crate) fn towers_mut(&mut self) -> &mut GroupedMlp {
+    fn towers_mut(&mut self) -> &mut GroupedMlp {
         &mut self.towers
     }
 
-    pub(crate) fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
+    fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
         let top = self.levels.len() - 1;
         for level in &self.levels[..top] {
             level.visit(visitor);

@@ -2,41 +2,23 @@
 //!
 //! Caruana, "Multitask Learning", Machine Learning 28, 1997.
 
+use super::bottom_towers::bottom_towers_settings;
 use super::layers::{GroupedMlp, stack_tasks};
-use super::{ArchSettings, ModelShape, Network};
-use super::{Decoded, Encoded, check_units, raw_outputs, widths};
+use super::{
+    ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, raw_outputs, widths,
+};
 use crate::data::TaskSpec;
 use crate::error::ConfigError;
 use crate::rng::Rng;
 use burn::module::ModuleVisitor;
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// Settings of `shared-bottom`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SharedBottomConfig {
-    /// Widths of the shared bottom's layers (default [64, 32]).
-    pub bottom_units: Vec<usize>,
-    /// Hidden widths of each task tower (default [16]).
-    pub tower_units: Vec<usize>,
-}
-
-impl Default for SharedBottomConfig {
-    fn default() -> Self {
-        Self {
-            bottom_units: vec![64, 32],
-            tower_units: vec![16],
-        }
-    }
-}
+bottom_towers_settings!(
+    /// Settings of `shared-bottom`: the shared bottom's widths and the towers'.
+    SharedBottomConfig
+);
 
 impl SharedBottomConfig {
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
-        check_units("bottom_units", &self.bottom_units, false)?;
-        check_units("tower_units", &self.tower_units, true)
-    }
-
     pub(crate) fn init(
         &self,
         input: usize,
@@ -71,8 +53,8 @@ pub struct SharedBottom {
     towers: GroupedMlp,
 }
 
-impl SharedBottom {
-    pub(crate) fn encode(&self, x: Tensor<2>) -> Encoded {
+impl Architecture for SharedBottom {
+    fn encode(&self, x: Tensor<2>) -> Encoded {
         let hidden = self.bottom.forward_shared(x);
         let [_, _, batch, width] = hidden.dims();
         Encoded {
@@ -81,27 +63,22 @@ impl SharedBottom {
         }
     }
 
-    pub(crate) fn decode(
-        &self,
-        replicas: &[Tensor<2>],
-        _x: Tensor<2>,
-        fm: Option<Tensor<2>>,
-    ) -> Decoded {
+    fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
         Decoded {
             outputs: raw_outputs(self.towers.forward(stack_tasks(replicas)), &fm),
             gates: Vec::new(),
         }
     }
 
-    pub(crate) fn towers(&self) -> &GroupedMlp {
+    fn towers(&self) -> &GroupedMlp {
         &self.towers
     }
 
-    pub(crate) fn towers_mut(&mut self) -> &mut GroupedMlp {
+    fn towers_mut(&mut self) -> &mut GroupedMlp {
         &mut self.towers
     }
 
-    pub(crate) fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
+    fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
         self.bottom.visit(visitor);
     }
 }

@@ -5,41 +5,23 @@
 //! trained with equal weights, each learns exactly as it would alone (Adam and SGD act per
 //! parameter, and a task's loss has no gradient on another task's network).
 
+use super::bottom_towers::bottom_towers_settings;
 use super::layers::{GroupedMlp, flatten_groups, own_slices};
-use super::{ArchSettings, ModelShape, Network};
-use super::{Decoded, Encoded, check_units, raw_outputs, widths};
+use super::{
+    ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, raw_outputs, widths,
+};
 use crate::data::TaskSpec;
 use crate::error::ConfigError;
 use crate::rng::Rng;
 use burn::module::ModuleVisitor;
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// Settings of `single-task`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SingleTaskConfig {
-    /// Widths of each task's bottom layers (default [64, 32], as `shared-bottom`).
-    pub bottom_units: Vec<usize>,
-    /// Hidden widths of each task tower (default [16]).
-    pub tower_units: Vec<usize>,
-}
-
-impl Default for SingleTaskConfig {
-    fn default() -> Self {
-        Self {
-            bottom_units: vec![64, 32],
-            tower_units: vec![16],
-        }
-    }
-}
+bottom_towers_settings!(
+    /// Settings of `single-task`: each task's own bottom (as wide as `shared-bottom`'s) and tower.
+    SingleTaskConfig
+);
 
 impl SingleTaskConfig {
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
-        check_units("bottom_units", &self.bottom_units, false)?;
-        check_units("tower_units", &self.tower_units, true)
-    }
-
     pub(crate) fn init(
         &self,
         input: usize,
@@ -66,8 +48,8 @@ pub struct SingleTask {
     hidden: usize,
 }
 
-impl SingleTask {
-    pub(crate) fn encode(&self, x: Tensor<2>) -> Encoded {
+impl Architecture for SingleTask {
+    fn encode(&self, x: Tensor<2>) -> Encoded {
         let hidden = self.bottoms.forward_shared(x);
         let [_, tasks, batch, width] = hidden.dims();
         Encoded {
@@ -76,12 +58,7 @@ impl SingleTask {
         }
     }
 
-    pub(crate) fn decode(
-        &self,
-        replicas: &[Tensor<2>],
-        _x: Tensor<2>,
-        fm: Option<Tensor<2>>,
-    ) -> Decoded {
+    fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
         let inputs = own_slices(replicas, self.hidden);
         Decoded {
             outputs: raw_outputs(self.towers.forward(inputs), &fm),
@@ -89,15 +66,15 @@ impl SingleTask {
         }
     }
 
-    pub(crate) fn towers(&self) -> &GroupedMlp {
+    fn towers(&self) -> &GroupedMlp {
         &self.towers
     }
 
-    pub(crate) fn towers_mut(&mut self) -> &mut GroupedMlp {
+    fn towers_mut(&mut self) -> &mut GroupedMlp {
         &mut self.towers
     }
 
-    pub(crate) fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
+    fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
         self.bottoms.visit(visitor);
     }
 }
