@@ -1,9 +1,10 @@
 //! Seesaw's browser app: the playground page and its training worker.
 //!
-//! The pure parts (the page's reducer, chart scales and decimation, the seesaw trajectory, the
+//! The pure parts (the worker's backend decision and speed maths, the page's reducer, chart scales and decimation, the seesaw trajectory, the
 //! worker protocol, the run session) compile and are tested natively; `web` is the thin
 //! browser shell (yew components, canvas drawing, the Web Worker) and exists only on wasm32.
 
+pub mod backend;
 pub mod catalog;
 pub mod chart;
 pub mod chart_data;

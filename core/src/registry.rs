@@ -46,15 +46,16 @@ pub trait Registry: Sized + Serialize {
 }
 
 /// Declares a registry: the config enum (one variant per kind, serialised with a `kind` tag
-/// that is its id), its [`Registry`] impl, and `settings()`, the variant's config as the trait
-/// every kind of this registry implements (validation, construction). Registering a kind is one
-/// line, `Variant(Config) = "id",`, or `Variant(Config = expression) = "id",` when its default
+/// that is its id), its [`Registry`] impl, and two views of the variant's config: `settings()`
+/// as the light trait every kind implements (validation) and `builder()` as the trait that
+/// constructs it (its own vtable, so checking a config never links what building needs).
+/// Registering a kind is one line, `Variant(Config) = "id",`, or `Variant(Config = expression) = "id",` when its default
 /// is not `Config::default()`; the enum's `all`, `id`, `from_id`, serde tags, the URL codec, the
 /// CLI and the page follow from it.
 macro_rules! registry {
     (
         $(#[$meta:meta])*
-        $vis:vis enum $name:ident: $key:literal, dyn $settings:path {
+        $vis:vis enum $name:ident: $key:literal, dyn $settings:path, dyn $builder:path {
             $(
                 $(#[$variant_meta:meta])*
                 $variant:ident($config:ty $(= $default:expr)?) = $id:literal,
@@ -91,8 +92,17 @@ macro_rules! registry {
         }
 
         impl $name {
-            /// The kind's settings, as what every kind of this registry implements.
+            /// The kind's settings, as what every kind of this registry implements (checks,
+            /// descriptions: what a page needs).
             pub fn settings(&self) -> &dyn $settings {
+                match self {
+                    $($name::$variant(config) => config,)+
+                }
+            }
+
+            /// The kind's settings as what builds it. A separate trait object, so that a
+            /// program that only checks configs (the page) does not link the models.
+            pub fn builder(&self) -> &dyn $builder {
                 match self {
                     $($name::$variant(config) => config,)+
                 }

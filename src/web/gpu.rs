@@ -14,6 +14,16 @@ pub struct Adapter {
     pub software: bool,
 }
 
+impl Adapter {
+    /// What the backend decision needs to know of it.
+    pub fn facts(&self) -> crate::backend::AdapterFacts<'_> {
+        crate::backend::AdapterFacts {
+            name: &self.name,
+            software: self.software,
+        }
+    }
+}
+
 /// Asks for an adapter. `Err` says why there is none, for the notice bar.
 pub async fn probe() -> Result<Adapter, String> {
     let global = js_sys::global();

@@ -1,6 +1,7 @@
 //! The browser shell: the yew page, its canvas charts, and the training worker.
 
 mod bridge;
+mod charts;
 mod controls;
 mod draw;
 mod gpu;

@@ -4,13 +4,11 @@
 //! draws at most once per frame.
 
 use super::bridge::Bridge;
-use super::draw::{self, Line, LineOptions, task_color};
+use super::charts::{CHARTS, Chart, QUADRANT};
+use super::draw::task_color;
 use super::{controls, js, panels};
-use crate::catalog::charts;
 use crate::protocol::FromWorker;
-use crate::series::Series;
 use crate::state::{Action, Effect, PageState};
-use seesaw_core::metrics::Metric;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -41,13 +39,6 @@ pub enum Msg {
     DrawNext,
 }
 
-/// How many charts the page draws.
-const CHARTS: usize = 6;
-
-const SOLID: &[f64] = &[];
-const DASHED: &[f64] = &[5.0, 3.0];
-const DOTTED: &[f64] = &[2.0, 3.0];
-
 /// The page's URL hash.
 fn current_hash() -> String {
     web_sys::window()
@@ -55,41 +46,19 @@ fn current_hash() -> String {
         .unwrap_or_default()
 }
 
-/// One line per task, in the task's colour.
-fn task_lines<'a>(series: &'a [Series], dash: &'a [f64]) -> Vec<Line<'a>> {
-    series
-        .iter()
-        .enumerate()
-        .map(|(k, s)| Line {
-            points: s.points(),
-            color: task_color(k),
-            dash,
-        })
-        .collect()
-}
-
-#[derive(Default)]
-struct Canvases {
-    loss: NodeRef,
-    metric: NodeRef,
-    weights: NodeRef,
-    cosine: NodeRef,
-    gates: NodeRef,
-    seesaw: NodeRef,
-}
-
 /// The page.
 pub struct App {
     state: PageState,
     bridge: Option<Bridge>,
-    canvases: Canvases,
+    /// One canvas per entry of [`CHARTS`].
+    canvases: [NodeRef; CHARTS.len()],
     /// When the first step of a run arrived (run, ms since page load).
     first_step: Option<(u32, f64)>,
     /// What the canvases show: (run, chart version, quadrant tasks); redrawn when it changes.
     drawn: Option<(u32, u64, (usize, usize))>,
     /// Charts still to redraw: one per animation frame, so no frame's task grows with the
     /// number of charts (a first draw can take tens of ms on a software-rendered canvas).
-    dirty: [bool; CHARTS],
+    dirty: [bool; CHARTS.len()],
     /// The animation-frame callback, and whether it is requested.
     on_frame: Option<Closure<dyn FnMut()>>,
     frame_pending: bool,
@@ -137,105 +106,31 @@ impl App {
         }
     }
 
-    /// Draws chart `index` (0 loss, 1 metric, 2 weights, 3 cosine, 4 gates, 5 seesaw).
+    /// Draws entry `index` of [`CHARTS`].
     fn draw_chart(&self, index: usize) {
-        let charts = &self.state.charts;
-        let nodes = &self.canvases;
-        let node = [
-            &nodes.loss,
-            &nodes.metric,
-            &nodes.weights,
-            &nodes.cosine,
-            &nodes.gates,
-            &nodes.seesaw,
-        ][index.min(CHARTS - 1)];
-        let Some(canvas) = node.cast::<HtmlCanvasElement>() else {
+        let (Some(chart), Some(node)) = (CHARTS.get(index), self.canvases.get(index)) else {
             return;
         };
-        match index {
-            0 => {
-                let mut lines = task_lines(&charts.train_loss, SOLID);
-                lines.extend(task_lines(&charts.validation_loss, DASHED));
-                let options = LineOptions {
-                    log_y: true,
-                    ..Default::default()
-                };
-                draw::line_chart(&canvas, &lines, &options);
-            }
-            1 => {
-                let mut lines = task_lines(&charts.metric, SOLID);
-                lines.extend(task_lines(&charts.baseline_metric, DOTTED));
-                // Errors (MSE) span decades as a run learns; AUCs live in [0.5, 1].
-                let errors = !charts.metric_names.is_empty()
-                    && charts
-                        .metric_names
-                        .iter()
-                        .all(|&metric| metric == Metric::Mse);
-                let options = LineOptions {
-                    log_y: errors,
-                    ..Default::default()
-                };
-                draw::line_chart(&canvas, &lines, &options);
-            }
-            2 => {
-                let lines = task_lines(&charts.weights, SOLID);
-                draw::line_chart(&canvas, &lines, &LineOptions::default());
-            }
-            3 => {
-                let single = charts.cosine.len() == 1;
-                let lines: Vec<Line> = charts
-                    .cosine
-                    .iter()
-                    .enumerate()
-                    .map(|(pair, (_, series))| Line {
-                        points: series.points(),
-                        color: if single { "#343a40" } else { task_color(pair) },
-                        dash: SOLID,
-                    })
-                    .collect();
-                let options = LineOptions {
-                    y_range: Some((-1.0, 1.0)),
-                    shade_negative: true,
-                    ..Default::default()
-                };
-                draw::line_chart(&canvas, &lines, &options);
-            }
-            4 => {
-                let rows: Vec<(String, Vec<f64>)> = charts
-                    .gates
-                    .iter()
-                    .map(|gate| (gate.name.clone(), gate.mean.clone()))
-                    .collect();
-                draw::heatmap(&canvas, &rows);
-            }
-            _ => {
-                let name = |k: usize| charts.tasks.get(k).cloned().unwrap_or_default();
-                let (x, y) = self.state.quadrant_tasks;
-                draw::quadrant(&canvas, &charts.trajectory.path(x, y), &name(x), &name(y));
-            }
+        if let Some(canvas) = node.cast::<HtmlCanvasElement>() {
+            (chart.draw)(&self.state, &canvas);
         }
     }
 
-    fn chart(&self, title: &str, text: &str, node: &NodeRef, testid: &str) -> Html {
-        self.chart_with(title, text, node, testid, html! {})
-    }
-
-    fn chart_with(
-        &self,
-        title: &str,
-        text: &str,
-        node: &NodeRef,
-        testid: &str,
-        extra: Html,
-    ) -> Html {
+    /// Entry `index` of [`CHARTS`] with its canvas (and the quadrant's task pickers).
+    fn chart(&self, index: usize, chart: &Chart, act: &Callback<Action>) -> Html {
+        let extra = if chart.testid == QUADRANT {
+            self.quadrant_picker(act)
+        } else {
+            html! {}
+        };
         html! {
             <figure class="chart">
                 <figcaption>
-                    <b>{ title.to_string() }</b>
-                    <span class="explain">{ text.to_string() }</span>
+                    <b>{ chart.title }</b>
+                    <span class="explain">{ chart.text }</span>
                     { extra }
                 </figcaption>
-                <canvas ref={node.clone()} data-testid={testid.to_string()}></canvas>
+                <canvas ref={self.canvases[index].clone()} data-testid={chart.testid}></canvas>
             </figure>
         }
     }
@@ -305,10 +200,10 @@ impl Component for App {
         let mut app = App {
             state: PageState::default(),
             bridge: None,
-            canvases: Canvases::default(),
+            canvases: Default::default(),
             first_step: None,
             drawn: None,
-            dirty: [false; CHARTS],
+            dirty: [false; CHARTS.len()],
             on_frame: None,
             frame_pending: false,
             act: ctx.link().callback(Msg::Act),
@@ -348,7 +243,7 @@ impl Component for App {
         );
         if self.drawn != Some(shown) {
             self.drawn = Some(shown);
-            self.dirty = [true; CHARTS];
+            self.dirty = [true; CHARTS.len()];
             self.schedule_draw();
         }
     }
@@ -434,12 +329,7 @@ impl App {
                     <div class="charts-area">
                         { self.legend() }
                         <div class="charts">
-                            { self.chart("Loss", charts::LOSS, &self.canvases.loss, "chart-loss") }
-                            { self.chart("Validation metric", charts::METRIC, &self.canvases.metric, "chart-metric") }
-                            { self.chart("Task weights", charts::WEIGHTS, &self.canvases.weights, "chart-weights") }
-                            { self.chart("Gradient cosine", charts::COSINE, &self.canvases.cosine, "chart-cosine") }
-                            { self.chart("Expert gates", charts::GATES, &self.canvases.gates, "chart-gates") }
-                            { self.chart_with("Seesaw quadrant", charts::SEESAW, &self.canvases.seesaw, "chart-seesaw", self.quadrant_picker(&act)) }
+                            { for CHARTS.iter().enumerate().map(|(k, chart)| self.chart(k, chart, &act)) }
                         </div>
                         { panels::results(state) }
                     </div>

@@ -3,6 +3,7 @@
 //! draws and never waits on training.
 
 use super::{gpu, js};
+use crate::backend::{self, Speed};
 use crate::protocol::{BackendChoice, BackendInfo, BackendKind, FromWorker, ToWorker};
 use crate::session::{Event, Session};
 use burn::prelude::Device;
@@ -102,26 +103,6 @@ struct Run {
     /// Steps per slice: grows until a slice takes about [`SLICE_MS`].
     per_slice: usize,
     speed: Speed,
-}
-
-/// Steps per second, smoothed over slices.
-#[derive(Default)]
-struct Speed {
-    steps_per_second: f64,
-}
-
-impl Speed {
-    fn add(&mut self, steps: usize, ms: f64) {
-        if ms <= 0.0 {
-            return;
-        }
-        let now = steps as f64 * 1000.0 / ms;
-        self.steps_per_second = if self.steps_per_second == 0.0 {
-            now
-        } else {
-            0.7 * self.steps_per_second + 0.3 * now
-        };
-    }
 }
 
 /// What WebGPU offers, probed once, and burn's device on it, made once (burn's WebGPU runtime
@@ -224,7 +205,8 @@ async fn handle(message: ToWorker, run: &mut Option<Run>, devices: &mut Devices)
     }
 }
 
-/// Picks the device for `choice`, says why, and builds the session (baselines on the CPU).
+/// Picks the device for `choice` (the decision and its reason: [`backend`]), and builds the
+/// session (baselines on the CPU).
 async fn configure(
     id: u32,
     config: &RunConfig,
@@ -232,86 +214,37 @@ async fn configure(
     devices: &mut Devices,
 ) -> Result<(Session, BackendInfo), String> {
     let cpu = Device::flex();
-    let cpu_info = |reason: String, fallback: bool| BackendInfo {
-        kind: BackendKind::Cpu,
-        adapter: "wasm32 (burn flex)".into(),
-        reason,
-        fallback,
-    };
-    let session = |device: &Device| Session::new(config, device, &cpu).map_err(|e| e.to_string());
-    let (device, info) = match choice {
-        BackendChoice::Cpu => (cpu.clone(), cpu_info("CPU chosen".into(), false)),
-        BackendChoice::Webgpu => match devices.webgpu().await {
-            Ok((device, adapter)) => (
-                device,
-                BackendInfo {
-                    kind: BackendKind::WebGpu,
-                    adapter: adapter.name.clone(),
-                    reason: if adapter.software {
-                        "WebGPU chosen (a software adapter: expect few steps per second)".into()
-                    } else {
-                        "WebGPU chosen".into()
-                    },
-                    fallback: false,
-                },
-            ),
-            Err(why) => (
-                cpu.clone(),
-                cpu_info(
-                    format!("WebGPU was asked for, but {why}; training on the CPU"),
-                    true,
-                ),
-            ),
-        },
-        BackendChoice::Auto => match devices.adapter().await {
-            Err(why) => (
-                cpu.clone(),
-                cpu_info(format!("{why}; training on the CPU"), true),
-            ),
-            Ok(adapter) if adapter.software => (
-                cpu.clone(),
-                cpu_info(
-                    format!(
-                        "auto: the WebGPU adapter ({}) is a software fallback, slower than the \
-                         CPU",
-                        adapter.name
-                    ),
-                    false,
-                ),
-            ),
-            Ok(_) => match devices.webgpu().await {
-                Err(why) => (
-                    cpu.clone(),
-                    cpu_info(format!("{why}; training on the CPU"), true),
-                ),
-                Ok((device, adapter)) => {
-                    let gpu_ms = calibrate(config, &device, &cpu).await?;
-                    let cpu_ms = calibrate(config, &cpu, &cpu).await?;
-                    let numbers = format!("WebGPU {gpu_ms:.1} ms/step, CPU {cpu_ms:.1} ms/step");
-                    if gpu_ms <= cpu_ms {
-                        (
-                            device,
-                            BackendInfo {
-                                kind: BackendKind::WebGpu,
-                                adapter: adapter.name.clone(),
-                                reason: format!("auto: calibration {numbers}"),
-                                fallback: false,
-                            },
-                        )
-                    } else {
-                        (
-                            cpu.clone(),
-                            cpu_info(
-                                format!(
-                                    "auto: calibration {numbers}; the CPU is faster for this model"
-                                ),
-                                false,
-                            ),
-                        )
+    let info = match choice {
+        BackendChoice::Cpu => backend::cpu("CPU chosen", false),
+        BackendChoice::Webgpu => {
+            let made = devices.webgpu().await;
+            backend::forced_webgpu(match &made {
+                Ok((_, adapter)) => Ok(adapter.facts()),
+                Err(why) => Err(why.as_str()),
+            })
+        }
+        BackendChoice::Auto => {
+            let probed = devices.adapter().await;
+            let decided = backend::auto_probed(match &probed {
+                Ok(adapter) => Ok(adapter.facts()),
+                Err(why) => Err(why.as_str()),
+            });
+            match decided {
+                Some(info) => info,
+                None => match devices.webgpu().await {
+                    Err(why) => backend::no_device(&why),
+                    Ok((device, adapter)) => {
+                        let gpu_ms = calibrate(config, &device, &cpu).await?;
+                        let cpu_ms = calibrate(config, &cpu, &cpu).await?;
+                        backend::auto_calibrated(&adapter.name, gpu_ms, cpu_ms)
                     }
-                }
-            },
-        },
+                },
+            }
+        }
+    };
+    let device = match info.kind {
+        BackendKind::WebGpu => devices.webgpu().await?.0,
+        BackendKind::Cpu => cpu.clone(),
     };
     post(&FromWorker::Log {
         message: format!(
@@ -321,7 +254,8 @@ async fn configure(
             info.reason
         ),
     });
-    Ok((session(&device)?, info))
+    let session = Session::new(config, &device, &cpu).map_err(|e| e.to_string())?;
+    Ok((session, info))
 }
 
 /// Milliseconds per step of `config`'s model on `device` (2 warm-up steps, then 5 timed, the
@@ -376,10 +310,7 @@ impl Run {
             .map_err(|e| e.to_string())?;
         let elapsed = js::now_ms() - started;
         self.speed.add(done, elapsed);
-        // Grow or shrink the slice towards SLICE_MS (a GPU's steps return before they run, so
-        // only the time including the read counts).
-        let per_step = elapsed / done.max(1) as f64;
-        self.per_slice = ((SLICE_MS / per_step.max(0.01)) as usize).clamp(1, 512);
+        self.per_slice = backend::steps_per_slice(done, elapsed, SLICE_MS);
         for event in events {
             post(&match event {
                 Event::Report(entry) => FromWorker::Report {

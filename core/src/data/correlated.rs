@@ -8,8 +8,8 @@
 //! two tasks, tasks k, l ≥ 2 correlate with each other at p².
 
 use super::{
-    DatasetSettings, RawRows, SplitSizes, TaskKind, TaskSpec, correlated_weights, per_task,
-    task_value,
+    DatasetGenerator, DatasetSettings, RawRows, SplitSizes, TaskKind, TaskSpec, correlated_weights,
+    per_task, task_value,
 };
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
@@ -104,6 +104,12 @@ impl DatasetSettings for CorrelatedConfig {
             .collect()
     }
 
+    fn samples(&self) -> SplitSizes {
+        self.samples
+    }
+}
+
+impl DatasetGenerator for CorrelatedConfig {
     fn generate(&self, seed: u64) -> RawRows {
         let rows = self.samples.total();
         let mut weight_rng = Rng::fork(seed, "correlated.weights");
@@ -151,10 +157,6 @@ impl DatasetSettings for CorrelatedConfig {
             targets,
             funnel: None,
         }
-    }
-
-    fn samples(&self) -> SplitSizes {
-        self.samples
     }
 }
 

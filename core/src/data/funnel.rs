@@ -14,7 +14,8 @@
 //! are kept so evaluation can score CVR on the entire space.
 
 use super::{
-    DatasetSettings, FunnelTruth, RawRows, SplitSizes, TaskKind, TaskSpec, correlated_weights,
+    DatasetGenerator, DatasetSettings, FunnelTruth, RawRows, SplitSizes, TaskKind, TaskSpec,
+    correlated_weights,
 };
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
@@ -93,6 +94,12 @@ impl DatasetSettings for FunnelConfig {
         ]
     }
 
+    fn samples(&self) -> SplitSizes {
+        self.samples
+    }
+}
+
+impl DatasetGenerator for FunnelConfig {
     fn generate(&self, seed: u64) -> RawRows {
         let rows = self.samples.total();
         let mut weight_rng = Rng::fork(seed, "funnel.weights");
@@ -149,10 +156,6 @@ impl DatasetSettings for FunnelConfig {
                 would_convert,
             }),
         }
-    }
-
-    fn samples(&self) -> SplitSizes {
-        self.samples
     }
 }
 

@@ -135,17 +135,20 @@ pub trait DatasetSettings {
     /// The tasks this config produces, without generating any rows.
     fn tasks(&self) -> Vec<TaskSpec>;
 
-    /// Every row for `seed`, before splitting and standardising (called after `validate`).
-    fn generate(&self, seed: u64) -> RawRows;
-
     /// How many rows each split gets.
     fn samples(&self) -> SplitSizes;
+}
+
+/// How the registry generates every dataset from its settings.
+pub trait DatasetGenerator: DatasetSettings {
+    /// Every row for `seed`, before splitting and standardising (called after `validate`).
+    fn generate(&self, seed: u64) -> RawRows;
 }
 
 registry! {
     /// The dataset registry: one variant per generator. Serialised with a `kind` tag, e.g.
     /// `{"kind": "correlated", "correlation": 0.5}`.
-    pub enum DatasetConfig: "dataset", dyn DatasetSettings {
+    pub enum DatasetConfig: "dataset", dyn DatasetSettings, dyn DatasetGenerator {
         /// The MMoE paper's generator with a task-correlation knob.
         Correlated(CorrelatedConfig) = "correlated",
         /// Click → conversion funnel with sample-selection bias (for ESMM).
@@ -183,10 +186,10 @@ impl DatasetConfig {
     /// As [`DatasetConfig::validate`].
     pub fn generate(&self, seed: u64) -> Result<MultiTaskData, ConfigError> {
         self.validate()?;
-        let settings = self.settings();
-        Ok(settings
+        let generator = self.builder();
+        Ok(generator
             .generate(seed)
-            .into_splits(self.tasks(), settings.samples()))
+            .into_splits(self.tasks(), generator.samples()))
     }
 }
 

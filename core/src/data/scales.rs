@@ -8,7 +8,7 @@
 //! input distribution; with x ~ N(0, I) every tanh saturates). With σ = (1, 100) the two losses
 //! differ by a factor of about 10⁴, which is what loss-balancing methods must fix.
 
-use super::{DatasetSettings, RawRows, SplitSizes, TaskKind, TaskSpec};
+use super::{DatasetGenerator, DatasetSettings, RawRows, SplitSizes, TaskKind, TaskSpec};
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -68,6 +68,12 @@ impl DatasetSettings for ScalesConfig {
             .collect()
     }
 
+    fn samples(&self) -> SplitSizes {
+        self.samples
+    }
+}
+
+impl DatasetGenerator for ScalesConfig {
     fn generate(&self, seed: u64) -> RawRows {
         let (d, out) = (self.input_dim, self.output_dim);
         let mut matrix_rng = Rng::fork(seed, "scales.matrices");
@@ -108,10 +114,6 @@ impl DatasetSettings for ScalesConfig {
             targets,
             funnel: None,
         }
-    }
-
-    fn samples(&self) -> SplitSizes {
-        self.samples
     }
 }
 

@@ -8,7 +8,8 @@
 
 use super::layers::{GroupedMlp, flatten_groups, own_slices};
 use super::{
-    ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, check_units, raw_outputs,
+    ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, check_units,
+    raw_outputs,
 };
 use crate::data::TaskSpec;
 use crate::error::{ConfigError, check_range};
@@ -142,7 +143,9 @@ impl ArchSettings for CrossStitchConfig {
     fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
         self.validate()
     }
+}
 
+impl ArchBuilder for CrossStitchConfig {
     fn network(
         &self,
         shape: &ModelShape,

@@ -13,8 +13,8 @@
 use super::bottom_towers::bottom_towers_settings;
 use super::layers::{GroupedMlp, stack_tasks};
 use super::{
-    ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, OutputForm, TaskOutput,
-    all_binary, widths, with_fm,
+    ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, OutputForm,
+    TaskOutput, all_binary, widths, with_fm,
 };
 use crate::data::TaskSpec;
 use crate::error::ConfigError;
@@ -125,7 +125,9 @@ impl ArchSettings for EsmmConfig {
     fn check(&self, tasks: &[TaskSpec], dataset: &str) -> Result<(), ConfigError> {
         self.validate(tasks, dataset)
     }
+}
 
+impl ArchBuilder for EsmmConfig {
     fn network(
         &self,
         shape: &ModelShape,

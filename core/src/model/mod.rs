@@ -26,7 +26,7 @@ pub use esmm::{Esmm, EsmmConfig};
 pub use factorization::{FactorizationMachine, FmConfig};
 pub use moe::{Moe, MoeConfig, OmoeConfig};
 pub use ple::{CgcConfig, Ple, PleConfig};
-pub use registry::{ArchConfig, ArchSettings};
+pub use registry::{ArchBuilder, ArchConfig, ArchSettings};
 pub use shared_bottom::{SharedBottom, SharedBottomConfig};
 pub use single_task::{SingleTask, SingleTaskConfig};
 

@@ -7,7 +7,7 @@
 //! own way, which lets tasks that disagree use different experts.
 
 use super::layers::{GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, stack_tasks};
-use super::{ArchSettings, Architecture, ModelShape, Network};
+use super::{ArchBuilder, ArchSettings, Architecture, ModelShape, Network};
 use super::{
     Decoded, Encoded, GateActivation, check_units, raw_outputs, task_gates, task_names, widths,
 };
@@ -171,7 +171,9 @@ impl ArchSettings for OmoeConfig {
     fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
         self.0.validate()
     }
+}
 
+impl ArchBuilder for OmoeConfig {
     fn network(
         &self,
         shape: &ModelShape,
@@ -187,7 +189,9 @@ impl ArchSettings for MoeConfig {
     fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
         self.validate()
     }
+}
 
+impl ArchBuilder for MoeConfig {
     fn network(
         &self,
         shape: &ModelShape,

@@ -15,7 +15,7 @@
 use super::layers::{
     GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, own_slices, stack_tasks,
 };
-use super::{ArchSettings, Architecture, ModelShape, Network};
+use super::{ArchBuilder, ArchSettings, Architecture, ModelShape, Network};
 use super::{
     Decoded, Encoded, GateActivation, check_units, raw_outputs, task_gates, task_names, widths,
 };
@@ -273,7 +273,9 @@ impl ArchSettings for CgcConfig {
     fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
         self.0.validate_levels(1..=1)
     }
+}
 
+impl ArchBuilder for CgcConfig {
     fn network(
         &self,
         shape: &ModelShape,
@@ -289,7 +291,9 @@ impl ArchSettings for PleConfig {
     fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
         self.validate_levels(1..=8)
     }
+}
 
+impl ArchBuilder for PleConfig {
     fn network(
         &self,
         shape: &ModelShape,

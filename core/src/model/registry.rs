@@ -11,7 +11,10 @@ pub trait ArchSettings {
     /// # Errors
     /// The offending field and its allowed range, or `arch` when it does not fit the data.
     fn check(&self, tasks: &[TaskSpec], dataset: &str) -> Result<(), ConfigError>;
+}
 
+/// How the registry builds every architecture from its settings.
+pub trait ArchBuilder: ArchSettings {
     /// Builds the network for `shape` (called after `check`), drawing initial weights from
     /// `rng`.
     ///
@@ -28,7 +31,7 @@ pub trait ArchSettings {
 registry! {
     /// The architecture registry. Serialised with a `kind` tag, e.g.
     /// `{"kind": "mmoe", "experts": 8}`.
-    pub enum ArchConfig: "arch", dyn ArchSettings {
+    pub enum ArchConfig: "arch", dyn ArchSettings, dyn ArchBuilder {
         /// One independent network per task: the baselines.
         SingleTask(SingleTaskConfig) = "single-task",
         /// Hard parameter sharing.
@@ -84,7 +87,7 @@ impl ArchConfig {
         if let Some(fm) = fm {
             fm.validate().map_err(|e| e.within("fm"))?;
         }
-        let network = self.settings().network(shape, rng, device)?;
+        let network = self.builder().network(shape, rng, device)?;
         let fm = fm.map(|config| {
             FactorizationMachine::new(config, shape.input_dim, shape.tasks.len(), rng, device)
         });

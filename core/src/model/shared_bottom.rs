@@ -5,7 +5,8 @@
 use super::bottom_towers::bottom_towers_settings;
 use super::layers::{GroupedMlp, stack_tasks};
 use super::{
-    ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, raw_outputs, widths,
+    ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, raw_outputs,
+    widths,
 };
 use crate::data::TaskSpec;
 use crate::error::ConfigError;
@@ -87,7 +88,9 @@ impl ArchSettings for SharedBottomConfig {
     fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
         self.validate()
     }
+}
 
+impl ArchBuilder for SharedBottomConfig {
     fn network(
         &self,
         shape: &ModelShape,

@@ -8,7 +8,8 @@
 use super::bottom_towers::bottom_towers_settings;
 use super::layers::{GroupedMlp, flatten_groups, own_slices};
 use super::{
-    ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, raw_outputs, widths,
+    ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, raw_outputs,
+    widths,
 };
 use crate::data::TaskSpec;
 use crate::error::ConfigError;
@@ -83,7 +84,9 @@ impl ArchSettings for SingleTaskConfig {
     fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
         self.validate()
     }
+}
 
+impl ArchBuilder for SingleTaskConfig {
     fn network(
         &self,
         shape: &ModelShape,

@@ -12,7 +12,7 @@ mod tower_lr;
 mod trainer;
 
 pub use config::{RunConfig, TrainConfig};
-pub use optimizer::{AdamConfig, OptimizerConfig, OptimizerSettings, SgdConfig};
+pub use optimizer::{AdamConfig, OptimizerBuilder, OptimizerConfig, OptimizerSettings, SgdConfig};
 pub use report::{
     BaselineComparison, FinalReport, FinalTask, GateUtilisation, HistoryEntry, RunReport,
     TaskEvaluation, Timing,

@@ -15,7 +15,10 @@ pub trait OptimizerSettings {
     fn validate(&self) -> Result<(), ConfigError> {
         Ok(())
     }
+}
 
+/// How the registry makes every optimiser from its settings.
+pub trait OptimizerBuilder: OptimizerSettings {
     /// A fresh optimiser state.
     fn init(&self) -> ModuleOptimizer;
 }
@@ -25,7 +28,9 @@ pub trait OptimizerSettings {
 #[serde(deny_unknown_fields)]
 pub struct AdamConfig {}
 
-impl OptimizerSettings for AdamConfig {
+impl OptimizerSettings for AdamConfig {}
+
+impl OptimizerBuilder for AdamConfig {
     fn init(&self) -> ModuleOptimizer {
         burn::optim::AdamConfig::new().with_epsilon(1e-8).init()
     }
@@ -44,7 +49,9 @@ impl OptimizerSettings for SgdConfig {
     fn validate(&self) -> Result<(), ConfigError> {
         check_range("momentum", self.momentum, 0.0, 0.999)
     }
+}
 
+impl OptimizerBuilder for SgdConfig {
     fn init(&self) -> ModuleOptimizer {
         let momentum =
             (self.momentum > 0.0).then(|| MomentumConfig::new().with_momentum(self.momentum));
@@ -55,7 +62,7 @@ impl OptimizerSettings for SgdConfig {
 registry! {
     /// The optimiser registry. Serialised with a `kind` tag, e.g.
     /// `{"kind": "sgd", "momentum": 0.9}`.
-    pub enum OptimizerConfig: "optimizer", dyn OptimizerSettings {
+    pub enum OptimizerConfig: "optimizer", dyn OptimizerSettings, dyn OptimizerBuilder {
         /// Adam (Kingma & Ba, ICLR 2015).
         Adam(AdamConfig) = "adam",
         /// Stochastic gradient descent with optional momentum.
@@ -82,6 +89,6 @@ impl OptimizerConfig {
 
     /// A fresh optimiser state.
     pub fn init(&self) -> ModuleOptimizer {
-        self.settings().init()
+        self.builder().init()
     }
 }

@@ -8,7 +8,7 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::aligned_weights;
-use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
+use super::{MethodConfig, MethodContext, MethodSettings, OnSharedGram, Weighting};
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,8 @@ impl GramRule for AlignedMtl {
         aligned_weights(gram, 1e-8)
     }
 }
+
+impl MethodSettings for AlignedMtlConfig {}
 
 impl MethodConfig for AlignedMtlConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

@@ -5,7 +5,7 @@
 //! optimiser state (its own Adam moments), so it never moves another task's tower, and momentum
 //! gathered on one task never leaks into another task's step. Weights are one-hot.
 
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use super::{StepSignals, Update, Weighting};
 use crate::error::ConfigError;
 use burn::prelude::*;
@@ -40,6 +40,8 @@ impl Weighting for Alternating {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AlternatingConfig {}
+
+impl MethodSettings for AlternatingConfig {}
 
 impl MethodConfig for AlternatingConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

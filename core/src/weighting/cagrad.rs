@@ -7,7 +7,7 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::{CAGRAD_C, cagrad_weights};
-use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
+use super::{MethodConfig, MethodContext, MethodSettings, OnSharedGram, Weighting};
 use crate::error::{ConfigError, check_range};
 use serde::{Deserialize, Serialize};
 
@@ -25,10 +25,13 @@ impl Default for CaGradConfig {
     }
 }
 
-impl MethodConfig for CaGradConfig {
+impl MethodSettings for CaGradConfig {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("c", self.c, 0.0, 10.0)
     }
+}
+
+impl MethodConfig for CaGradConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(OnSharedGram(CaGrad::new(self))))
     }

@@ -15,7 +15,7 @@
 //! β/t^σ < 0.1 after 81 steps). Starting from 0, the buffer's first steps are small
 //! (0.1·g at step 1 with β = 0.9), as in LibMTL.
 
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use super::{Needs, StepSignals, Update, Weighting};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
@@ -40,11 +40,14 @@ impl Default for DbMtlConfig {
     }
 }
 
-impl MethodConfig for DbMtlConfig {
+impl MethodSettings for DbMtlConfig {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("beta", self.beta, 0.0, 0.999)?;
         check_range("beta_sigma", self.beta_sigma, 0.0, 2.0)
     }
+}
+
+impl MethodConfig for DbMtlConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(DbMtl::new(self)))
     }

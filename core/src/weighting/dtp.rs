@@ -12,7 +12,7 @@
 //! [10⁻⁴, 1 − 10⁻⁴]. KPIs arrive with each evaluation; before the first one the weights are 1.
 //! Defaults: γ = 2 (the paper's focusing parameter), α = 0.9. LibMTL has no DTP.
 
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use super::{StepSignals, Update, Weighting};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
@@ -37,11 +37,14 @@ impl Default for DtpConfig {
     }
 }
 
-impl MethodConfig for DtpConfig {
+impl MethodSettings for DtpConfig {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("gamma", self.gamma, 0.0, 10.0)?;
         check_range("alpha", self.alpha, 0.01, 1.0)
     }
+}
+
+impl MethodConfig for DtpConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(Dtp::new(self)))
     }

@@ -8,7 +8,7 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::dualproj_weights;
-use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
+use super::{MethodConfig, MethodContext, MethodSettings, OnSharedGram, Weighting};
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,8 @@ impl GramRule for DualProj {
         dualproj_weights(gram, 10_000, 1e-12)
     }
 }
+
+impl MethodSettings for DualProjConfig {}
 
 impl MethodConfig for DualProjConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

@@ -5,7 +5,7 @@
 //! ratio of the task's mean training losses over the last two epochs; weights are 1 for the
 //! first two epochs. Temperature τ = 2 by default. Runs on the device.
 
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use super::{StepSignals, Update, Weighting};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
@@ -26,10 +26,13 @@ impl Default for DwaConfig {
     }
 }
 
-impl MethodConfig for DwaConfig {
+impl MethodSettings for DwaConfig {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("temperature", self.temperature, 0.01, 100.0)
     }
+}
+
+impl MethodConfig for DwaConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(Dwa::new(self)))
     }

@@ -2,7 +2,7 @@
 //!
 //! The baseline every multi-task paper compares against (e.g. LibMTL's `EW`).
 
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use super::{StepSignals, Update, Weighting};
 use crate::error::ConfigError;
 use burn::prelude::*;
@@ -22,6 +22,8 @@ impl Weighting for Equal {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct EqualConfig {}
+
+impl MethodSettings for EqualConfig {}
 
 impl MethodConfig for EqualConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

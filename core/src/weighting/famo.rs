@@ -16,7 +16,7 @@
 
 use super::adam::TensorAdam;
 use super::{HeldLosses, StepSignals, Update, Weighting};
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
@@ -41,11 +41,14 @@ impl Default for FamoConfig {
     }
 }
 
-impl MethodConfig for FamoConfig {
+impl MethodSettings for FamoConfig {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("logit_learning_rate", self.logit_learning_rate, 1e-5, 10.0)?;
         check_range("logit_weight_decay", self.logit_weight_decay, 0.0, 1.0)
     }
+}
+
+impl MethodConfig for FamoConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(Famo::new(self)))
     }

@@ -1,7 +1,7 @@
 //! Fixed weights: Σ_k w_k·L_k with weights the user chose (hand-tuned weighting, the practice
 //! every loss-balancing paper starts from, e.g. Kendall et al., CVPR 2018, §1).
 
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use super::{StepSignals, Update, Weighting};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
@@ -21,7 +21,7 @@ impl Default for FixedConfig {
     }
 }
 
-impl MethodConfig for FixedConfig {
+impl MethodSettings for FixedConfig {
     fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
         crate::data::per_task("weights", &self.weights, tasks)?;
         for &weight in &self.weights {
@@ -35,6 +35,9 @@ impl MethodConfig for FixedConfig {
         }
         Ok(())
     }
+}
+
+impl MethodConfig for FixedConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(Fixed::new(self, context.task_count())))
     }

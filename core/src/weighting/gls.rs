@@ -9,7 +9,7 @@
 //! the device.
 
 use super::{HeldLosses, StepSignals, Update, Weighting};
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +32,8 @@ impl Weighting for Gls {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct GlsConfig {}
+
+impl MethodSettings for GlsConfig {}
 
 impl MethodConfig for GlsConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

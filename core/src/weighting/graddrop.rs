@@ -13,7 +13,7 @@
 //! reported weight of a task is the share of its gradient mass that passes,
 //! Σ|(ℓ + (1 − ℓ)·M_k)·∇_k| / Σ|∇_k|. Runs on the device (the draws follow the run's seed).
 
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use super::{Needs, StepSignals, Update, Weighting};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
@@ -34,10 +34,13 @@ impl Default for GradDropConfig {
     }
 }
 
-impl MethodConfig for GradDropConfig {
+impl MethodSettings for GradDropConfig {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("leak", self.leak, 0.0, 1.0)
     }
+}
+
+impl MethodConfig for GradDropConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(GradDrop::new(self)))
     }

@@ -14,7 +14,7 @@
 //! with `on_shared_parameters` on the gradient of all shared parameters. Reads the losses and
 //! the Gram matrix's diagonal back each step.
 
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use super::{Needs, StepSignals, Update, Weighting};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
@@ -42,7 +42,7 @@ impl Default for GradNormConfig {
     }
 }
 
-impl MethodConfig for GradNormConfig {
+impl MethodSettings for GradNormConfig {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("alpha", self.alpha, 0.0, 10.0)?;
         check_range(
@@ -52,6 +52,9 @@ impl MethodConfig for GradNormConfig {
             10.0,
         )
     }
+}
+
+impl MethodConfig for GradNormConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(GradNorm::new(self, context.task_count())))
     }

@@ -10,7 +10,7 @@ use super::GramRule;
 use super::MethodContext;
 use super::aggregate::GradVac as GradVacRule;
 use super::aggregate::Gram;
-use super::{MethodConfig, OnSharedGram, Weighting};
+use super::{MethodConfig, MethodSettings, OnSharedGram, Weighting};
 use crate::error::{ConfigError, check_range};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -29,10 +29,13 @@ impl Default for GradVacConfig {
     }
 }
 
-impl MethodConfig for GradVacConfig {
+impl MethodSettings for GradVacConfig {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("beta", self.beta, 0.0, 1.0)
     }
+}
+
+impl MethodConfig for GradVacConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(OnSharedGram(GradVac::new(self, context))))
     }

@@ -14,10 +14,10 @@
 //! Reads the losses (and with G the Gram matrix of the shared-parameter gradients) back every
 //! step: s is learned on the host.
 
-use super::MethodConfig;
 use super::adam::HostAdam;
 use super::aggregate::imtl_g_weights;
 use super::{GramSource, MethodContext, Needs, StepSignals, Update, Weighting, upload};
+use super::{MethodConfig, MethodSettings};
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +108,8 @@ impl Weighting for Imtl {
         }
     }
 }
+
+impl MethodSettings for ImtlConfig {}
 
 impl MethodConfig for ImtlConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

@@ -11,7 +11,7 @@
 //! weights between tasks stay 1 (combine with another method by choosing this one: it changes
 //! the per-row loss, not the task weights).
 
-use super::MethodConfig;
+use super::{MethodConfig, MethodSettings};
 use super::{MethodContext, StepSignals, Update, Weighting};
 use crate::error::{ConfigError, check_range};
 use crate::loss::TaskTargets;
@@ -63,11 +63,14 @@ impl Default for LabelReweightConfig {
     }
 }
 
-impl MethodConfig for LabelReweightConfig {
+impl MethodSettings for LabelReweightConfig {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("strength", self.strength, 0.0, 100.0)?;
         check_range("max_weight", self.max_weight, 1.0, 1000.0)
     }
+}
+
+impl MethodConfig for LabelReweightConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(LabelReweight::new(self, context)?))
     }

@@ -14,7 +14,7 @@
 
 use super::aggregate::{self, Gram};
 use super::{GramSource, Needs, StepSignals, Update, Weighting, shared_weights};
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
@@ -99,6 +99,8 @@ impl Weighting for Mgda {
     }
 }
 
+impl MethodSettings for MgdaConfig {}
+
 impl MethodConfig for MgdaConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(Mgda::new(self, GramSource::SharedParameters)))
@@ -109,6 +111,8 @@ impl MethodConfig for MgdaConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(transparent)]
 pub struct MgdaUbConfig(pub MgdaConfig);
+
+impl MethodSettings for MgdaUbConfig {}
 
 impl MethodConfig for MgdaUbConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

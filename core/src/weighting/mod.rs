@@ -70,7 +70,7 @@ pub use mgda::{GradientNormalization, Mgda, MgdaConfig, MgdaUbConfig};
 pub use nash_mtl::{NashMtl, NashMtlConfig};
 pub use pcgrad::{PcGrad, PcGradConfig};
 pub use pe_ltr::{PeLtr, PeLtrConfig};
-pub use registry::{MethodConfig, WeightingConfig};
+pub use registry::{MethodConfig, MethodSettings, WeightingConfig};
 pub use rlw::{Rlw, RlwConfig};
 pub use stch::{Stch, StchConfig};
 pub use uncertainty::{Uncertainty, UncertaintyConfig};

@@ -8,7 +8,7 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::nash_weights;
-use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
+use super::{MethodConfig, MethodContext, MethodSettings, OnSharedGram, Weighting};
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,8 @@ impl GramRule for NashMtl {
         nash_weights(gram, 1e-8, 100, 1e-10)
     }
 }
+
+impl MethodSettings for NashMtlConfig {}
 
 impl MethodConfig for NashMtlConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

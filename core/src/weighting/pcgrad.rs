@@ -9,7 +9,7 @@ use super::GramRule;
 use super::MethodContext;
 use super::aggregate::Gram;
 use super::aggregate::pcgrad_weights;
-use super::{MethodConfig, OnSharedGram, Weighting};
+use super::{MethodConfig, MethodSettings, OnSharedGram, Weighting};
 use crate::error::ConfigError;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,8 @@ impl GramRule for PcGrad {
         pcgrad_weights(gram, &mut self.rng)
     }
 }
+
+impl MethodSettings for PcGradConfig {}
 
 impl MethodConfig for PcGradConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

@@ -8,7 +8,7 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::pe_ltr_weights;
-use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
+use super::{MethodConfig, MethodContext, MethodSettings, OnSharedGram, Weighting};
 use crate::error::{ConfigError, check_range};
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +29,7 @@ impl Default for PeLtrConfig {
     }
 }
 
-impl MethodConfig for PeLtrConfig {
+impl MethodSettings for PeLtrConfig {
     fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
         crate::data::per_task("lower_bounds", &self.lower_bounds, tasks)?;
         for &bound in &self.lower_bounds {
@@ -46,6 +46,9 @@ impl MethodConfig for PeLtrConfig {
         }
         Ok(())
     }
+}
+
+impl MethodConfig for PeLtrConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(OnSharedGram(PeLtr::new(
             self,

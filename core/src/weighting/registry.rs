@@ -5,8 +5,8 @@ use super::*;
 use crate::error::ConfigError;
 use crate::registry::registry;
 
-/// What the registry needs of every method's settings.
-pub trait MethodConfig {
+/// What the registry checks of every method's settings.
+pub trait MethodSettings {
     /// Checks the settings for a run with `tasks` tasks (default: nothing to check).
     ///
     /// # Errors
@@ -14,8 +14,11 @@ pub trait MethodConfig {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         Ok(())
     }
+}
 
-    /// Builds the method for a run (called after [`MethodConfig::validate`]).
+/// How the registry builds every method from its settings.
+pub trait MethodConfig: MethodSettings {
+    /// Builds the method for a run (called after [`MethodSettings::validate`]).
     ///
     /// # Errors
     /// Settings that do not fit the run's tasks.
@@ -25,7 +28,7 @@ pub trait MethodConfig {
 registry! {
     /// The method registry. Serialised with a `kind` tag, e.g.
     /// `{"kind": "fixed", "weights": [1, 2]}`.
-    pub enum WeightingConfig: "weighting", dyn MethodConfig {
+    pub enum WeightingConfig: "weighting", dyn MethodSettings, dyn MethodConfig {
         /// Every task weighs 1.
         Equal(EqualConfig) = "equal",
         /// Given weights.
@@ -102,7 +105,7 @@ impl WeightingConfig {
     /// As [`WeightingConfig::validate`], or settings that do not fit the run's tasks.
     pub fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         self.validate(context.task_count())?;
-        self.settings()
+        self.builder()
             .build(context)
             .map_err(|error| error.within("weighting"))
     }

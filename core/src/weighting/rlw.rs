@@ -4,7 +4,7 @@
 //! Every step draws z ~ N(0, I_T) and weighs the losses by softmax(z) (the paper's standard
 //! normal choice, as in LibMTL). The draws come from the run's seed, so runs reproduce.
 
-use super::MethodConfig;
+use super::{MethodConfig, MethodSettings};
 use super::{MethodContext, StepSignals, Update, Weighting};
 use crate::error::ConfigError;
 use crate::rng::Rng;
@@ -50,6 +50,8 @@ impl Weighting for Rlw {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RlwConfig {}
+
+impl MethodSettings for RlwConfig {}
 
 impl MethodConfig for RlwConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

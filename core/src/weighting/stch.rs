@@ -20,7 +20,7 @@
 //! observed row in a batch keeps its last observed loss ([`HeldLosses`]). Runs on the device.
 
 use super::{HeldLosses, StepSignals, Update, Weighting};
-use super::{MethodConfig, MethodContext};
+use super::{MethodConfig, MethodContext, MethodSettings};
 use crate::error::{ConfigError, check_range};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
@@ -49,7 +49,7 @@ impl Default for StchConfig {
     }
 }
 
-impl MethodConfig for StchConfig {
+impl MethodSettings for StchConfig {
     fn validate(&self, tasks: usize) -> Result<(), ConfigError> {
         check_range("smoothing", self.smoothing, 1e-3, 100.0)?;
         check_range("warmup_epochs", self.warmup_epochs, 0, 1000)?;
@@ -65,6 +65,9 @@ impl MethodConfig for StchConfig {
         }
         Ok(())
     }
+}
+
+impl MethodConfig for StchConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
         Ok(Box::new(Stch::new(self, context.task_count())))
     }

@@ -9,8 +9,8 @@
 //! one more parameter of the model). A noisier task ends with a larger σ_k and a smaller weight.
 //! Runs on the device: no read back.
 
-use super::MethodConfig;
 use super::adam::TensorAdam;
+use super::{MethodConfig, MethodSettings};
 use super::{MethodContext, StepSignals, Update, Weighting};
 use crate::error::ConfigError;
 use burn::prelude::*;
@@ -65,6 +65,8 @@ impl Weighting for Uncertainty {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UncertaintyConfig {}
+
+impl MethodSettings for UncertaintyConfig {}
 
 impl MethodConfig for UncertaintyConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

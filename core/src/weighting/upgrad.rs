@@ -8,7 +8,7 @@
 use super::GramRule;
 use super::aggregate::Gram;
 use super::aggregate::upgrad_weights;
-use super::{MethodConfig, MethodContext, OnSharedGram, Weighting};
+use super::{MethodConfig, MethodContext, MethodSettings, OnSharedGram, Weighting};
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,8 @@ impl GramRule for UpGrad {
         upgrad_weights(gram, 10_000, 1e-12)
     }
 }
+
+impl MethodSettings for UpGradConfig {}
 
 impl MethodConfig for UpGradConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
