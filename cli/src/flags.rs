@@ -366,4 +366,28 @@ mod tests {
             assert!(error.contains(names), "{bad}: {error}");
         }
     }
+
+    /// One range per field: `--set` accepts exactly the values a link accepts, on both ends of
+    /// every field's stated range and just beyond them.
+    #[test]
+    fn set_and_links_agree_on_every_fields_boundaries() {
+        let mut checked = 0;
+        for hash in [
+            "",
+            "dataset=funnel&arch=esmm&weighting=stch",
+            "arch=ple&weighting=famo&optimizer=sgd&fm_factors=3",
+            "dataset=scales&arch=cgc&weighting=gradnorm",
+        ] {
+            let config = url::decode(hash).config;
+            for case in url::boundary_cases(&config) {
+                let by_link = url::with_value(&config, &case.key, &case.value)
+                    .notices
+                    .is_empty();
+                let by_flag = set_key(&config, &format!("{}={}", case.key, case.value)).is_ok();
+                assert_eq!(by_flag, by_link, "{hash}: {case:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
 }

@@ -249,3 +249,30 @@ fn the_quadrant_shows_any_two_different_tasks_and_resets_when_they_vanish() {
     });
     assert_eq!(state.quadrant_tasks, (0, 1));
 }
+
+/// One range per field: on both ends of every field's stated range, and just beyond them, a
+/// control's edit is accepted exactly when a link with that value decodes without a notice
+/// (the CLI's `--set` makes the same comparison in its own tests).
+#[test]
+fn controls_and_links_agree_on_every_fields_boundaries() {
+    let mut checked = 0;
+    for hash in [
+        "",
+        "dataset=funnel&arch=esmm&weighting=stch",
+        "arch=ple&weighting=famo&optimizer=sgd&fm_factors=3",
+        "dataset=scales&arch=cgc&weighting=gradnorm",
+        "arch=cross-stitch&weighting=label-reweight",
+    ] {
+        let (state, _) = loaded(hash);
+        for case in url::boundary_cases(&state.config) {
+            let by_link = url::with_value(&state.config, &case.key, &case.value)
+                .notices
+                .is_empty();
+            let by_control = state.edited(&case.key, &case.value).is_ok();
+            assert_eq!(by_control, by_link, "{hash}: {case:?}");
+            assert_eq!(by_link, case.inside, "{hash}: {case:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} boundary values");
+}

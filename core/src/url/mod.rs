@@ -373,5 +373,9 @@ fn unescape(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+mod ranges;
+
+pub use ranges::{BoundaryCase, boundary_cases};
+
 #[cfg(test)]
 mod tests;
