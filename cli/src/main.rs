@@ -74,6 +74,9 @@ fn train(args: flags::TrainArgs) -> Result<(), String> {
     let config = args.to_config().map_err(|e| e.to_string())?;
     config.validate().map_err(|e| e.to_string())?;
     let backend = Backend::from_id(&args.backend).map_err(|e| e.to_string())?;
+    if let Some(path) = &args.out {
+        check_writable(path)?;
+    }
     let device = backend.device()?;
     let start = Instant::now();
     let clock = move || start.elapsed().as_secs_f64();
@@ -89,6 +92,21 @@ fn train(args: flags::TrainArgs) -> Result<(), String> {
     }
     if !args.json {
         print_summary(&report, &args.backend);
+    }
+    Ok(())
+}
+
+/// Fails before any training when `path` cannot be written (a missing folder, no permission),
+/// so a run is never lost at the end. Leaves no file behind that was not there.
+fn check_writable(path: &std::path::Path) -> Result<(), String> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| format!("--out {} cannot be written: {e}", path.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
     }
     Ok(())
 }

@@ -198,3 +198,39 @@ fn toy_prints_a_trajectory() {
         stderr(&output)
     );
 }
+
+/// An unwritable `--out` is refused before training: with a budget that would take minutes,
+/// the command still ends at once with the reason (it never trains into a lost result).
+#[test]
+fn an_unwritable_out_fails_before_training() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seesaw"))
+        .args([
+            "train",
+            "--steps",
+            "10000000",
+            "--quiet",
+            "--out",
+            "/nonexistent-seesaw-folder/run.json",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("seesaw runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("still training after 60 s: the output was not checked first");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert!(!status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("--out") && message.contains("nonexistent-seesaw-folder"),
+        "{message}"
+    );
+}
