@@ -17,8 +17,10 @@ mod progress;
 use clap::{Parser, Subcommand};
 use seesaw_core::Registry;
 use seesaw_core::device::Backend;
-use seesaw_core::train::{RunReport, run};
+use seesaw_core::train::{ControlFlow, RunReport, run};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 #[derive(Parser)]
@@ -81,8 +83,21 @@ fn train(args: flags::TrainArgs) -> Result<(), String> {
     let start = Instant::now();
     let clock = move || start.elapsed().as_secs_f64();
     let mut bar = progress::Bar::new(!args.quiet);
-    let report = pollster::block_on(run(&config, &device, &clock, &mut |p| bar.update(&p)))
-        .map_err(|e| e.to_string())?;
+    // Ctrl-C stops the run after the current step; what it has is still written, marked
+    // incomplete.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?;
+    let report = pollster::block_on(run(&config, &device, &clock, &mut |p| {
+        bar.update(&p);
+        if interrupted.load(Ordering::SeqCst) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }))
+    .map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     match &args.out {
         Some(path) => std::fs::write(path, json + "\n")
@@ -92,6 +107,16 @@ fn train(args: flags::TrainArgs) -> Result<(), String> {
     }
     if !args.json {
         print_summary(&report, &args.backend);
+    }
+    if report.incomplete {
+        return Err(format!(
+            "interrupted: {}{}",
+            report.notes.last().cloned().unwrap_or_default(),
+            args.out.as_ref().map_or(String::new(), |path| format!(
+                "; written to {}",
+                path.display()
+            ))
+        ));
     }
     Ok(())
 }

@@ -234,3 +234,58 @@ fn an_unwritable_out_fails_before_training() {
         "{message}"
     );
 }
+
+/// Ctrl-C (SIGINT) stops a run after the current step and still writes what it has, marked
+/// incomplete, evaluated at the step it stopped.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_writes_what_it_has() {
+    let dir = std::env::temp_dir().join(format!("seesaw-cli-int-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("run.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seesaw"))
+        .args([
+            "train",
+            "--steps",
+            "10000000",
+            "--eval-every",
+            "20",
+            "--train-rows",
+            "1024",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("seesaw runs");
+    // Long enough to pass a few reports on any machine.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let signalled = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("still running 60 s after Ctrl-C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("interrupted"),
+        "{}",
+        stderr(&output)
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(run["incomplete"], true);
+    let history = run["history"].as_array().unwrap();
+    assert!(!history.is_empty(), "no report in 4 s");
+    assert_eq!(run["final"]["tasks"].as_array().unwrap().len(), 2);
+    assert!(run.get("baselines").is_none());
+}

@@ -130,8 +130,12 @@ pub struct RunReport {
     /// Baselines, MTL gain and Δm, when `config.baselines`.
     #[serde(flatten)]
     pub comparison: Option<BaselineComparison>,
-    /// Says how to read Δm and the MTL gains.
+    /// Says how to read Δm and the MTL gains, and why a run is incomplete.
     pub notes: Vec<String>,
+    /// The run stopped before its step budget (interrupted): `history` and `final` cover the
+    /// steps done. Absent from the JSON of a complete run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
     /// Timing.
     pub timing: Timing,
 }

@@ -32,8 +32,12 @@ pub struct Progress<'a> {
     pub report: Option<&'a HistoryEntry>,
 }
 
+/// Whether a run goes on after a step.
+pub use std::ops::ControlFlow;
+
 /// Runs `config` on `device`. `clock` returns seconds (any origin); `progress` is called after
-/// every step.
+/// every step and may stop the run (`ControlFlow::Break`): the report then holds what was done,
+/// evaluated at the step it stopped, without baselines, and says `incomplete`.
 ///
 /// # Errors
 /// An invalid config, a failed device read, or a diverged loss.
@@ -41,18 +45,25 @@ pub async fn run(
     config: &RunConfig,
     device: &Device,
     clock: &dyn Fn() -> f64,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<RunReport, RunError> {
     config.validate()?;
     let data = Arc::new(config.dataset.generate(config.seed)?);
     let started = clock();
-    let (history, final_report) =
+    let (history, final_report, steps_done) =
         train(config, Arc::clone(&data), device, Phase::Model, progress).await?;
     let train_seconds = clock() - started;
+    let incomplete = steps_done < config.train.steps;
     let mut notes = Vec::new();
-    let comparison = if config.baselines {
+    if incomplete {
+        notes.push(format!(
+            "incomplete: stopped after {steps_done} of {} steps; the final evaluation is of              that step's model, and no baselines were trained",
+            config.train.steps
+        ));
+    }
+    let comparison = if config.baselines && !incomplete {
         let baseline_config = baseline_of(config);
-        let (_, baselines) =
+        let (_, baselines, _) =
             train(&baseline_config, data, device, Phase::Baselines, progress).await?;
         notes.push(
             "delta_m: mean relative improvement (%) of the test metrics over the single-task \
@@ -70,9 +81,10 @@ pub async fn run(
         final_report,
         comparison,
         notes,
+        incomplete,
         timing: Timing {
             train_seconds,
-            steps_per_second: config.train.steps as f64 / train_seconds.max(1e-9),
+            steps_per_second: steps_done as f64 / train_seconds.max(1e-9),
         },
     })
 }
@@ -94,8 +106,8 @@ async fn train(
     data: Arc<crate::data::MultiTaskData>,
     device: &Device,
     phase: Phase,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<(Vec<HistoryEntry>, FinalReport), RunError> {
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<(Vec<HistoryEntry>, FinalReport, usize), RunError> {
     let mut trainer = Trainer::new(config, data, device)?;
     let mut history = Vec::new();
     let steps = config.train.steps;
@@ -107,14 +119,18 @@ async fn train(
         } else {
             None
         };
-        progress(Progress {
+        let flow = progress(Progress {
             phase,
             step: trainer.steps_done(),
             steps,
             report,
         });
+        if flow.is_break() {
+            break;
+        }
     }
-    Ok((history, trainer.final_report().await?))
+    let done = trainer.steps_done();
+    Ok((history, trainer.final_report().await?, done))
 }
 
 /// Compares the multi-task model's final report with its single-task baselines' (test split).

@@ -229,7 +229,10 @@ fn a_diverging_run_is_reported_not_hidden() {
 fn baselines_give_gains_and_delta_m() {
     let mut config = config(small_dataset("correlated"), ArchConfig::default(), 30);
     config.baselines = true;
-    let report = pollster::block_on(run(&config, &Device::flex(), &|| 0.0, &mut |_| {})).unwrap();
+    let report = pollster::block_on(run(&config, &Device::flex(), &|| 0.0, &mut |_| {
+        ControlFlow::Continue(())
+    }))
+    .unwrap();
     let comparison = report
         .comparison
         .as_ref()
