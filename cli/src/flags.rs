@@ -9,7 +9,7 @@
 use clap::Args;
 use seesaw_core::data::DatasetConfig;
 use seesaw_core::model::{ArchConfig, FmConfig};
-use seesaw_core::registry::{KIND_KEYS, kind_ids, with_kind};
+use seesaw_core::registry::{KINDS, kind_ids, with_kind};
 use seesaw_core::train::{OptimizerConfig, RunConfig};
 use seesaw_core::weighting::WeightingConfig;
 use seesaw_core::{ConfigError, Registry, url};
@@ -247,7 +247,7 @@ fn first_key(config: &RunConfig, keys: &[&str]) -> Option<String> {
 /// Why a flag standing for `keys` does not apply: the registry whose kinds have those keys,
 /// the run's kind there, and the kinds that have them.
 fn not_for(config: &RunConfig, flag: &str, keys: &[&str]) -> ConfigError {
-    for (registry, _) in KIND_KEYS {
+    for registry in KINDS.iter().map(|kind| kind.key) {
         let ids = kind_ids(registry);
         let with: Vec<&str> = ids
             .iter()
@@ -283,14 +283,7 @@ fn set_key(config: &RunConfig, assignment: &str) -> Result<RunConfig, ConfigErro
             format!("`{assignment}` is not KEY=VALUE"),
         ));
     };
-    let decoded = seesaw_core::url::with_value(config, key, value);
-    match decoded.notices.first() {
-        Some(notice) => Err(ConfigError::new(
-            "--set",
-            notice.trim_end_matches("; using the default"),
-        )),
-        None => Ok(decoded.config),
-    }
+    url::try_with_value(config, key, value).map_err(|notice| ConfigError::new("--set", notice))
 }
 
 #[cfg(test)]

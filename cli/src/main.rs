@@ -185,7 +185,7 @@ fn format_value(value: Option<f64>) -> String {
 }
 
 fn print_list() {
-    for (key, _) in seesaw_core::registry::KIND_KEYS {
+    for key in seesaw_core::registry::KINDS.iter().map(|kind| kind.key) {
         let label = format!("{key}:");
         println!(
             "{label:<12}{}",

@@ -122,7 +122,7 @@ fn bad_values_name_the_field_and_the_range() {
 fn list_shows_every_registry() {
     let output = seesaw(&["list"]);
     let text = String::from_utf8_lossy(&output.stdout);
-    for (key, _) in seesaw_core::registry::KIND_KEYS {
+    for key in seesaw_core::registry::KINDS.iter().map(|kind| kind.key) {
         let line = text
             .lines()
             .find(|line| line.starts_with(&format!("{key}:")))

@@ -118,51 +118,64 @@ pub fn or_default<T: Default>(given: Option<T>) -> T {
     given.unwrap_or_default()
 }
 
-/// The keys that name a kind, with where that kind sits in a serialised [`RunConfig`].
-pub const KIND_KEYS: [(&str, &[&str]); 4] = [
-    (DatasetConfig::KEY, &["dataset"]),
-    (ArchConfig::KEY, &["arch"]),
-    (WeightingConfig::KEY, &["weighting"]),
-    (OptimizerConfig::KEY, &["train", "optimizer"]),
+/// One registry as a run config holds it.
+pub struct Kind {
+    /// The key that names the kind (`dataset`, `arch`, `weighting`, `optimizer`).
+    pub key: &'static str,
+    /// Where the kind sits in a serialised [`RunConfig`].
+    pub path: &'static [&'static str],
+    /// The registered ids, in menu order.
+    pub ids: fn() -> Vec<&'static str>,
+    /// The default config of a kind by id, as JSON.
+    pub(crate) defaults: fn(&str) -> Result<Value, ConfigError>,
+}
+
+/// The default config of kind `id` of registry `R`, as JSON.
+fn defaults_json<R: Registry>(id: &str) -> Result<Value, ConfigError> {
+    R::from_id(id).map(|config| serde_json::to_value(config).expect("configs serialise"))
+}
+
+/// Every registry of a run config: the one table the URL codec, the CLI and the page read.
+pub static KINDS: [Kind; 4] = [
+    Kind {
+        key: DatasetConfig::KEY,
+        path: &["dataset"],
+        ids: DatasetConfig::ids,
+        defaults: defaults_json::<DatasetConfig>,
+    },
+    Kind {
+        key: ArchConfig::KEY,
+        path: &["arch"],
+        ids: ArchConfig::ids,
+        defaults: defaults_json::<ArchConfig>,
+    },
+    Kind {
+        key: WeightingConfig::KEY,
+        path: &["weighting"],
+        ids: WeightingConfig::ids,
+        defaults: defaults_json::<WeightingConfig>,
+    },
+    Kind {
+        key: OptimizerConfig::KEY,
+        path: &["train", "optimizer"],
+        ids: OptimizerConfig::ids,
+        defaults: defaults_json::<OptimizerConfig>,
+    },
 ];
+
+/// The registry named by `key`, if any.
+pub fn kind(key: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|kind| kind.key == key)
+}
 
 /// Whether `key` names a kind.
 pub fn is_kind_key(key: &str) -> bool {
-    KIND_KEYS.iter().any(|(kind, _)| *kind == key)
+    kind(key).is_some()
 }
 
 /// The registered ids of the kind named by `key` (empty for another key).
 pub fn kind_ids(key: &str) -> Vec<&'static str> {
-    match key {
-        DatasetConfig::KEY => DatasetConfig::ids(),
-        ArchConfig::KEY => ArchConfig::ids(),
-        WeightingConfig::KEY => WeightingConfig::ids(),
-        OptimizerConfig::KEY => OptimizerConfig::ids(),
-        _ => Vec::new(),
-    }
-}
-
-/// The default config of kind `id` of the registry named by `key`, as JSON; `None` when `key`
-/// names no kind.
-pub(crate) fn kind_defaults(key: &str, id: &str) -> Option<Result<Value, ConfigError>> {
-    fn json<R: Registry>(id: &str) -> Result<Value, ConfigError> {
-        R::from_id(id).map(|config| serde_json::to_value(config).expect("configs serialise"))
-    }
-    Some(match key {
-        DatasetConfig::KEY => json::<DatasetConfig>(id),
-        ArchConfig::KEY => json::<ArchConfig>(id),
-        WeightingConfig::KEY => json::<WeightingConfig>(id),
-        OptimizerConfig::KEY => json::<OptimizerConfig>(id),
-        _ => return None,
-    })
-}
-
-/// Where the kind named by `key` sits in a serialised run config.
-pub(crate) fn kind_path(key: &str) -> Option<&'static [&'static str]> {
-    KIND_KEYS
-        .iter()
-        .find(|(kind, _)| *kind == key)
-        .map(|(_, path)| *path)
+    kind(key).map_or_else(Vec::new, |kind| (kind.ids)())
 }
 
 /// `config` with the kind named by `key` switched to `id` and that kind's defaults; choosing
@@ -172,12 +185,13 @@ pub(crate) fn kind_path(key: &str) -> Option<&'static [&'static str]> {
 /// # Errors
 /// A key that names no kind, or an unknown id (the message lists the known ones).
 pub fn with_kind(config: &RunConfig, key: &str, id: &str) -> Result<RunConfig, ConfigError> {
-    let (Some(defaults), Some(path)) = (kind_defaults(key, id), kind_path(key)) else {
+    let Some(kind) = kind(key) else {
         return Err(ConfigError::new(key, "names no kind"));
     };
-    let defaults = defaults?;
+    let defaults = (kind.defaults)(id)?;
     let mut value = serde_json::to_value(config).expect("a RunConfig always serialises");
-    let slot = path
+    let slot = kind
+        .path
         .iter()
         .try_fold(&mut value, |v, k| v.get_mut(*k))
         .expect("every kind has its place in a RunConfig");
@@ -212,15 +226,15 @@ mod tests {
         round_trip::<ArchConfig>();
         round_trip::<WeightingConfig>();
         round_trip::<OptimizerConfig>();
-        for (key, _) in KIND_KEYS {
-            assert!(!kind_ids(key).is_empty(), "{key}");
+        for kind in &KINDS {
+            assert!(!kind_ids(kind.key).is_empty(), "{}", kind.key);
         }
     }
 
     #[test]
     fn switching_a_kind_takes_its_defaults_and_keeps_the_same_kind() {
         let config = RunConfig::default();
-        for (key, _) in KIND_KEYS {
+        for key in KINDS.iter().map(|kind| kind.key) {
             for id in kind_ids(key) {
                 let switched = with_kind(&config, key, id).unwrap();
                 let again = with_kind(&switched, key, id).unwrap();

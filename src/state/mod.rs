@@ -257,12 +257,8 @@ impl PageState {
             }
             "fm_factors" if value.is_empty() => config.fm = None,
             _ => {
-                let decoded = url::with_value(&config, key, value);
-                if let Some(notice) = decoded.notices.first() {
-                    return Err(notice.trim_end_matches("; using the default").to_string()
-                        + "; the previous value is kept");
-                }
-                config = decoded.config;
+                config = url::try_with_value(&config, key, value)
+                    .map_err(|notice| notice + "; the previous value is kept")?;
             }
         }
         config

@@ -18,6 +18,8 @@ pub struct Chart {
     pub testid: &'static str,
     /// Draws it from the page's state.
     pub draw: fn(&PageState, &HtmlCanvasElement),
+    /// Whether it plots two tasks the user picks (with more than two tasks).
+    pub picks_tasks: bool,
 }
 
 /// Every chart, in page order.
@@ -27,41 +29,44 @@ pub const CHARTS: [Chart; 6] = [
         text: text::LOSS,
         testid: "chart-loss",
         draw: loss,
+        picks_tasks: false,
     },
     Chart {
         title: "Validation metric",
         text: text::METRIC,
         testid: "chart-metric",
         draw: metric,
+        picks_tasks: false,
     },
     Chart {
         title: "Task weights",
         text: text::WEIGHTS,
         testid: "chart-weights",
         draw: weights,
+        picks_tasks: false,
     },
     Chart {
         title: "Gradient cosine",
         text: text::COSINE,
         testid: "chart-cosine",
         draw: cosine,
+        picks_tasks: false,
     },
     Chart {
         title: "Expert gates",
         text: text::GATES,
         testid: "chart-gates",
         draw: gates,
+        picks_tasks: false,
     },
     Chart {
         title: "Seesaw quadrant",
         text: text::SEESAW,
         testid: "chart-seesaw",
         draw: seesaw,
+        picks_tasks: true,
     },
 ];
-
-/// The testid of the chart that gets the quadrant's task pickers.
-pub const QUADRANT: &str = "chart-seesaw";
 
 const SOLID: &[f64] = &[];
 const DASHED: &[f64] = &[5.0, 3.0];

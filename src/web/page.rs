@@ -4,7 +4,7 @@
 //! draws at most once per frame.
 
 use super::bridge::Bridge;
-use super::charts::{CHARTS, Chart, QUADRANT};
+use super::charts::{CHARTS, Chart};
 use super::draw::task_color;
 use super::{controls, js, panels};
 use crate::protocol::FromWorker;
@@ -116,9 +116,9 @@ impl App {
         }
     }
 
-    /// Entry `index` of [`CHARTS`] with its canvas (and the quadrant's task pickers).
+    /// Entry `index` of [`CHARTS`] with its canvas (and task pickers where it picks tasks).
     fn chart(&self, index: usize, chart: &Chart, act: &Callback<Action>) -> Html {
-        let extra = if chart.testid == QUADRANT {
+        let extra = if chart.picks_tasks {
             self.quadrant_picker(act)
         } else {
             html! {}

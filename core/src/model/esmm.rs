@@ -134,7 +134,7 @@ impl ArchBuilder for EsmmConfig {
         rng: &mut Rng,
         device: &Device,
     ) -> Result<Network, ConfigError> {
-        let (d, out) = (shape.input_dim, shape.output_dim()?);
+        let (d, _, out) = shape.dims()?;
         Ok(Network::Esmm(self.init(d, out, rng, device)))
     }
 }

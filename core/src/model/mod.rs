@@ -109,6 +109,14 @@ pub struct ModelShape<'a> {
 }
 
 impl ModelShape<'_> {
+    /// The input width, the number of tasks and their common output width.
+    ///
+    /// # Errors
+    /// As [`ModelShape::output_dim`].
+    pub fn dims(&self) -> Result<(usize, usize, usize), ConfigError> {
+        Ok((self.input_dim, self.tasks.len(), self.output_dim()?))
+    }
+
     /// The common output width of the tasks.
     ///
     /// # Errors

@@ -180,7 +180,7 @@ impl ArchBuilder for OmoeConfig {
         rng: &mut Rng,
         device: &Device,
     ) -> Result<Network, ConfigError> {
-        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        let (d, t, out) = shape.dims()?;
         Ok(Network::Moe(self.0.init(1, d, t, out, rng, device)))
     }
 }
@@ -198,7 +198,7 @@ impl ArchBuilder for MoeConfig {
         rng: &mut Rng,
         device: &Device,
     ) -> Result<Network, ConfigError> {
-        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        let (d, t, out) = shape.dims()?;
         Ok(Network::Moe(self.init(t, d, t, out, rng, device)))
     }
 }

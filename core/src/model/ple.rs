@@ -282,7 +282,7 @@ impl ArchBuilder for CgcConfig {
         rng: &mut Rng,
         device: &Device,
     ) -> Result<Network, ConfigError> {
-        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        let (d, t, out) = shape.dims()?;
         Ok(Network::Ple(self.0.init(d, t, out, rng, device)))
     }
 }
@@ -300,7 +300,7 @@ impl ArchBuilder for PleConfig {
         rng: &mut Rng,
         device: &Device,
     ) -> Result<Network, ConfigError> {
-        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        let (d, t, out) = shape.dims()?;
         Ok(Network::Ple(self.init(d, t, out, rng, device)))
     }
 }

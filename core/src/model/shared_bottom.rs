@@ -97,7 +97,7 @@ impl ArchBuilder for SharedBottomConfig {
         rng: &mut Rng,
         device: &Device,
     ) -> Result<Network, ConfigError> {
-        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        let (d, t, out) = shape.dims()?;
         Ok(Network::SharedBottom(self.init(d, t, out, rng, device)))
     }
 }

@@ -93,7 +93,7 @@ impl ArchBuilder for SingleTaskConfig {
         rng: &mut Rng,
         device: &Device,
     ) -> Result<Network, ConfigError> {
-        let (d, t, out) = (shape.input_dim, shape.tasks.len(), shape.output_dim()?);
+        let (d, t, out) = shape.dims()?;
         Ok(Network::SingleTask(self.init(d, t, out, rng, device)))
     }
 }

@@ -9,7 +9,7 @@
 //! key or an invalid or out-of-range value becomes a notice naming it, and that field keeps its
 //! default.
 
-use crate::registry::{is_kind_key, kind_defaults, kind_path};
+use crate::registry::{is_kind_key, kind};
 use crate::train::RunConfig;
 use serde_json::{Map, Value};
 
@@ -122,6 +122,22 @@ pub fn with_value(config: &RunConfig, key: &str, value: &str) -> UrlState {
     decode(&join(&pairs))
 }
 
+/// As [`with_value`], for an edit that keeps the previous config rather than falling back: the
+/// edited config, or the decoder's first notice without its fallback clause.
+///
+/// # Errors
+/// An unknown key or a value the link would not have taken, in the link's words.
+pub fn try_with_value(config: &RunConfig, key: &str, value: &str) -> Result<RunConfig, String> {
+    let decoded = with_value(config, key, value);
+    match decoded.notices.into_iter().next() {
+        Some(notice) => Err(notice.trim_end_matches(FALLBACK).to_string()),
+        None => Ok(decoded.config),
+    }
+}
+
+/// What a notice adds when the decoder falls back to a default.
+const FALLBACK: &str = "; using the default";
+
 fn join(pairs: &[(String, String)]) -> String {
     pairs
         .iter()
@@ -146,14 +162,14 @@ pub fn decode(hash: &str) -> UrlState {
     let mut value = serde_json::to_value(RunConfig::default()).expect("serialises");
     // Kinds first: a kind resets its section to that kind's defaults.
     for (key, id) in &pairs {
-        let (Some(kind), Some(path)) = (kind_defaults(key, id), kind_path(key)) else {
+        let Some(kind) = kind(key) else {
             continue;
         };
-        match kind {
-            Ok(kind) => {
-                *pointer_mut(&mut value, path).expect("every kind has its place") = kind;
+        match (kind.defaults)(id) {
+            Ok(defaults) => {
+                *pointer_mut(&mut value, kind.path).expect("every kind has its place") = defaults;
             }
-            Err(error) => notices.push(format!("{error}; using the default")),
+            Err(error) => notices.push(format!("{error}{FALLBACK}")),
         }
     }
     for (key, text) in &pairs {
@@ -188,8 +204,8 @@ fn settle(mut value: Value, notices: &mut Vec<String>) -> RunConfig {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        kind_defaults(section, &kind)
-            .and_then(Result::ok)
+        crate::registry::kind(section)
+            .and_then(|registry| (registry.defaults)(&kind).ok())
             .unwrap_or(Value::Null)
     };
     let fallback = serde_json::to_value(RunConfig::default()).expect("serialises");
@@ -206,7 +222,7 @@ fn settle(mut value: Value, notices: &mut Vec<String>) -> RunConfig {
         let Err(error) = config.validate() else {
             return config;
         };
-        notices.push(format!("{error}; using the default"));
+        notices.push(format!("{error}{FALLBACK}"));
         let path: Vec<&str> = error
             .field
             .split(' ')
@@ -332,7 +348,7 @@ fn scalar(value: &Value) -> String {
 }
 
 fn invalid(key: &str, text: &str) -> String {
-    format!("invalid value `{text}` for `{key}`; using the default")
+    format!("invalid value `{text}` for `{key}`{FALLBACK}")
 }
 
 /// Percent-encodes what a hash value must not carry raw.
