@@ -5,6 +5,7 @@
 //! See `ARCHITECTURE.md` at the repository root for the layers and how to add a dataset, an
 //! architecture or a weighting method.
 
+pub mod compare;
 pub mod data;
 pub mod device;
 pub mod error;

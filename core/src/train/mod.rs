@@ -17,7 +17,7 @@ pub use report::{
     BaselineComparison, FinalReport, FinalTask, GateUtilisation, HistoryEntry, RunReport,
     TaskEvaluation, Timing,
 };
-pub use run::{ControlFlow, Phase, Progress, baseline_of, compare, run};
+pub use run::{COMPARISON_NOTE, ControlFlow, Phase, Progress, baseline_of, compare, run};
 pub use trainer::Trainer;
 
 #[cfg(test)]

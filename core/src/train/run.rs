@@ -61,32 +61,41 @@ pub async fn run(
             config.train.steps
         ));
     }
-    let comparison = if config.baselines && !incomplete {
-        let baseline_config = baseline_of(config);
-        let (_, baselines, _) =
-            train(&baseline_config, data, device, Phase::Baselines, progress).await?;
-        notes.push(
-            "delta_m: mean relative improvement (%) of the test metrics over the single-task \
-             baselines, sign-corrected so that higher is better; mtl_gain per task: positive \
-             means the multi-task model beats its baseline"
-                .to_string(),
-        );
-        Some(compare(&final_report, baselines))
-    } else {
-        None
-    };
-    Ok(RunReport {
+    let mut report = RunReport {
         config: config.clone(),
         history,
         final_report,
-        comparison,
+        comparison: None,
         notes,
         incomplete,
         timing: Timing {
             train_seconds,
             steps_per_second: steps_done as f64 / train_seconds.max(1e-9),
         },
-    })
+    };
+    if config.baselines && !incomplete {
+        let baseline_config = baseline_of(config);
+        let (_, baselines, _) =
+            train(&baseline_config, data, device, Phase::Baselines, progress).await?;
+        report.add_baselines(baselines);
+    }
+    Ok(report)
+}
+
+/// How a report's notes read Δm and the MTL gains.
+pub const COMPARISON_NOTE: &str = "delta_m: mean relative improvement (%) of the test metrics \
+    over the single-task baselines, sign-corrected so that higher is better; mtl_gain per task: \
+    positive means the multi-task model beats its baseline";
+
+impl RunReport {
+    /// Compares the run with its single-task baselines' final report (trained elsewhere, e.g.
+    /// once for every run of a comparison on the same data and seed): MTL gains, Δm, a note.
+    pub fn add_baselines(&mut self, baselines: FinalReport) {
+        self.comparison = Some(compare(&self.final_report, baselines));
+        if !self.notes.iter().any(|note| note == COMPARISON_NOTE) {
+            self.notes.push(COMPARISON_NOTE.to_string());
+        }
+    }
 }
 
 /// The single-task baselines of `config`: same data, budget, optimiser and seed; independent

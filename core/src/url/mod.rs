@@ -352,7 +352,7 @@ fn invalid(key: &str, text: &str) -> String {
 }
 
 /// Percent-encodes what a hash value must not carry raw.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | ',' => c.to_string(),
@@ -368,7 +368,7 @@ fn escape(text: &str) -> String {
         .collect()
 }
 
-fn unescape(text: &str) -> String {
+pub(crate) fn unescape(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
