@@ -8,6 +8,7 @@ pub mod backend;
 pub mod catalog;
 pub mod chart;
 pub mod chart_data;
+pub mod comparison;
 pub mod protocol;
 pub mod seesaw;
 pub mod series;

@@ -3,7 +3,7 @@
 //! format is readable in the browser's devtools).
 
 use seesaw_core::ConfigError;
-use seesaw_core::train::{BaselineComparison, FinalReport, HistoryEntry, RunConfig};
+use seesaw_core::train::{BaselineComparison, FinalReport, HistoryEntry, RunConfig, RunReport};
 use serde::{Deserialize, Serialize};
 
 /// Which backend the page asks for (`backend` in the URL hash).
@@ -98,6 +98,16 @@ pub enum ToWorker {
         /// The backend asked for.
         backend: BackendChoice,
     },
+    /// A comparison's job: build the run and train it to the end (pausable), sending progress
+    /// but no live reports, then its whole report (`Trained`).
+    Train {
+        /// The job's id; progress and the result name it.
+        run: u32,
+        /// The config, already valid.
+        config: Box<RunConfig>,
+        /// The backend asked for.
+        backend: BackendChoice,
+    },
     /// Train until paused or done.
     Play,
     /// Stop after the step in flight.
@@ -155,6 +165,14 @@ pub enum FromWorker {
         final_report: Box<FinalReport>,
         /// MTL gain and Δm, when baselines were trained.
         comparison: Option<Box<BaselineComparison>>,
+    },
+    /// A comparison's job finished: the report `seesaw train --out` would write (without
+    /// baselines; the page attaches the shared ones).
+    Trained {
+        /// The job.
+        run: u32,
+        /// The run's config, history, final evaluation and timing.
+        report: Box<RunReport>,
     },
     /// The run stopped: divergence, a lost device, an invalid config.
     Failed {

@@ -130,28 +130,15 @@ pub struct TrainArgs {
 impl TrainArgs {
     /// The run config these flags describe.
     pub fn to_config(&self) -> Result<RunConfig, ConfigError> {
-        let mut config = match &self.config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    ConfigError::new("--config", format!("cannot read {}: {e}", path.display()))
-                })?;
-                RunConfig::from_json(&text)?
-            }
-            None => RunConfig::default(),
-        };
-        for (key, id) in [
-            (DatasetConfig::KEY, &self.dataset),
-            (ArchConfig::KEY, &self.arch),
-            (WeightingConfig::KEY, &self.weighting),
-            (OptimizerConfig::KEY, &self.optimizer),
-        ] {
-            if let Some(id) = id {
-                config = with_kind(&config, key, id)?;
-            }
-        }
-        if self.fm && config.fm.is_none() {
-            config.fm = Some(FmConfig::default());
-        }
+        let mut config = self.kinds_config(
+            RunConfig::default(),
+            &[
+                DatasetConfig::KEY,
+                ArchConfig::KEY,
+                WeightingConfig::KEY,
+                OptimizerConfig::KEY,
+            ],
+        )?;
         for (flag, keys, value) in self.common_flags() {
             config = set_flag(&config, flag, keys, &value)?;
         }
@@ -161,9 +148,42 @@ impl TrainArgs {
         Ok(config)
     }
 
+    /// The config file (or `base` without one) with the kinds of `registries` switched as their
+    /// flags say, and `--fm`; no knob flags and no `--set` (`seesaw sweep` applies those to each
+    /// run of its grid).
+    pub fn kinds_config(
+        &self,
+        base: RunConfig,
+        registries: &[&str],
+    ) -> Result<RunConfig, ConfigError> {
+        let mut config = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError::new("--config", format!("cannot read {}: {e}", path.display()))
+                })?;
+                RunConfig::from_json(&text)?
+            }
+            None => base,
+        };
+        for (key, id) in [
+            (DatasetConfig::KEY, &self.dataset),
+            (ArchConfig::KEY, &self.arch),
+            (WeightingConfig::KEY, &self.weighting),
+            (OptimizerConfig::KEY, &self.optimizer),
+        ] {
+            if let Some(id) = id.as_ref().filter(|_| registries.contains(&key)) {
+                config = with_kind(&config, key, id)?;
+            }
+        }
+        if self.fm && config.fm.is_none() {
+            config.fm = Some(FmConfig::default());
+        }
+        Ok(config)
+    }
+
     /// The common flags that were given, each as the link keys it may stand for (the first one
     /// the run's kinds have) and its value as a link writes it.
-    fn common_flags(&self) -> Vec<(&'static str, &'static [&'static str], String)> {
+    pub fn common_flags(&self) -> Vec<(&'static str, &'static [&'static str], String)> {
         fn text<T: ToString>(value: &Option<T>) -> Option<String> {
             value.as_ref().map(T::to_string)
         }

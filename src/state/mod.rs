@@ -4,8 +4,9 @@
 
 use crate::chart_data::Charts;
 use crate::protocol::{BackendChoice, BackendInfo, FromWorker, ToWorker};
+use seesaw_core::compare::{GridSpec, link};
 use seesaw_core::registry::{is_kind_key, with_kind};
-use seesaw_core::train::{BaselineComparison, FinalReport, RunConfig};
+use seesaw_core::train::{BaselineComparison, FinalReport, RunConfig, RunReport};
 use seesaw_core::url;
 
 /// The page's step budget when the link does not set `steps`: long enough to watch, and the
@@ -43,6 +44,16 @@ pub enum Action {
     DismissNotices,
     /// The tasks on the seesaw quadrant's axes (x, y).
     SetQuadrantTasks(usize, usize),
+    /// A comparison started (its spec goes into the link) or was closed (`None`).
+    SetComparisonLink(Option<Box<GridSpec>>),
+    /// Show a finished run (a comparison's) in the charts: its config, history and results,
+    /// with its baselines' history when there is one.
+    Show {
+        /// The run.
+        report: Box<RunReport>,
+        /// Its single-task baselines' run.
+        baseline: Option<Box<RunReport>>,
+    },
     /// A message from the worker.
     Worker(FromWorker),
     /// The worker died (a panic, a lost device); the page keeps the config.
@@ -93,6 +104,8 @@ pub struct PageState {
     pub failed: Option<String>,
     /// The tasks on the seesaw quadrant's x and y axes.
     pub quadrant_tasks: (usize, usize),
+    /// The comparison the link holds (`compare.*` keys), its base being [`PageState::config`].
+    pub comparison_link: Option<GridSpec>,
     /// Whether the worker must be restarted before the next run.
     worker_dead: bool,
 }
@@ -116,6 +129,7 @@ impl Default for PageState {
             finished: None,
             failed: None,
             quadrant_tasks: (0, 1),
+            comparison_link: None,
             worker_dead: false,
         }
     }
@@ -127,6 +141,13 @@ impl PageState {
         let mut hash = url::encode(&self.config, &self.hidden);
         if self.backend_choice != BackendChoice::Auto {
             hash.push_str(&format!("&backend={}", self.backend_choice.id()));
+        }
+        if let Some(spec) = &self.comparison_link {
+            let keys = link::encode(spec);
+            if !keys.is_empty() {
+                hash.push('&');
+                hash.push_str(&keys);
+            }
         }
         hash
     }
@@ -206,6 +227,31 @@ impl PageState {
                 ));
                 Vec::new()
             }
+            Action::SetComparisonLink(spec) => {
+                self.comparison_link = spec.map(|spec| *spec);
+                vec![Effect::WriteHash(self.hash())]
+            }
+            Action::Show { report, baseline } => {
+                self.config = RunConfig {
+                    baselines: baseline.is_some(),
+                    ..report.config.clone()
+                };
+                let effects = self.restart(false);
+                for entry in &report.history {
+                    self.charts.add_report(entry);
+                }
+                for entry in baseline.iter().flat_map(|b| &b.history) {
+                    self.charts.add_baseline(entry);
+                }
+                self.step = report.history.last().map_or(0, |entry| entry.step);
+                self.latest_loss = report
+                    .history
+                    .last()
+                    .map(|entry| entry.train_loss.clone())
+                    .unwrap_or_default();
+                self.finished = Some((report.final_report.clone(), report.comparison.clone()));
+                effects
+            }
             Action::Worker(message) => {
                 self.receive(message);
                 Vec::new()
@@ -222,9 +268,12 @@ impl PageState {
     fn load_hash(&mut self, hash: &str) {
         let mut core_pairs = Vec::new();
         let mut page_pairs = Vec::new();
+        let (comparison, comparison_notices) = link::decode(hash);
         for pair in hash.trim_start_matches('#').split('&') {
             let key = pair.split('=').next().unwrap_or_default();
-            if PAGE_KEYS.contains(&key) {
+            if link::is_compare_key(key) {
+                continue;
+            } else if PAGE_KEYS.contains(&key) {
                 page_pairs.push(pair);
             } else if !pair.is_empty() {
                 core_pairs.push(pair);
@@ -238,6 +287,8 @@ impl PageState {
         self.config = page_defaults(decoded.config, &keys);
         self.hidden = decoded.hidden;
         self.notices = decoded.notices;
+        self.notices.extend(comparison_notices);
+        self.comparison_link = comparison;
         self.backend_choice = BackendChoice::Auto;
         for pair in page_pairs {
             let value = pair.split_once('=').map(|(_, v)| v).unwrap_or_default();

@@ -276,3 +276,75 @@ fn controls_and_links_agree_on_every_fields_boundaries() {
     }
     assert!(checked > 100, "only {checked} boundary values");
 }
+
+/// A comparison's keys ride along in the link: decoded beside the run's, written back after
+/// them, and a page reload of that link restores the same comparison.
+#[test]
+fn a_comparison_lives_in_the_link_beside_the_run() {
+    let (mut state, _) = loaded(
+        "arch=mmoe&steps=40&compare.weighting=equal,pcgrad&compare.seeds=1,2&compare.arch=nope",
+    );
+    let spec = state.comparison_link.clone().expect("a comparison");
+    assert_eq!(spec.weighting, vec!["equal", "pcgrad"]);
+    assert_eq!(spec.seeds, vec![1, 2]);
+    assert!(spec.arch.is_empty());
+    assert_eq!(state.notices.len(), 1, "{:?}", state.notices);
+    assert!(state.notices[0].contains("`nope`"));
+    assert_eq!(state.config.train.steps, 40, "the run's keys still decode");
+    let hash = state.hash();
+    assert!(
+        hash.ends_with("&compare.weighting=equal,pcgrad&compare.seeds=1,2"),
+        "{hash}"
+    );
+    let (again, _) = loaded(&hash);
+    assert_eq!(again.comparison_link, Some(spec));
+    assert!(again.notices.is_empty(), "{:?}", again.notices);
+    let effects = state.apply(Action::SetComparisonLink(None));
+    let Effect::WriteHash(hash) = &effects[0] else {
+        panic!("{effects:?}")
+    };
+    assert!(!hash.contains("compare."), "{hash}");
+}
+
+/// A finished run opened from a comparison shows in the charts with its results.
+#[test]
+fn showing_a_stored_run_fills_the_charts_and_results() {
+    let mut config = RunConfig::default();
+    config.train.steps = 20;
+    config.train.eval_every = 10;
+    config.train.batch_size = 64;
+    config.seed = 5;
+    let train = |config: &RunConfig| {
+        pollster::block_on(seesaw_core::train::run(
+            config,
+            &burn::prelude::Device::flex(),
+            &|| 0.0,
+            &mut |_| std::ops::ControlFlow::Continue(()),
+        ))
+        .unwrap()
+    };
+    let mut report = train(&config);
+    let baseline = train(&seesaw_core::train::baseline_of(&config));
+    report.add_baselines(baseline.final_report.clone());
+    let (mut state, _) = loaded("");
+    let effects = state.apply(Action::Show {
+        report: Box::new(report.clone()),
+        baseline: Some(Box::new(baseline)),
+    });
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Send(ToWorker::Configure { .. })))
+    );
+    assert_eq!(state.config.seed, 5);
+    assert!(state.config.baselines);
+    assert_eq!(state.step, 20);
+    assert_eq!(state.charts.train_loss[0].points().len(), 2);
+    assert_eq!(
+        state.charts.trajectory.points().len(),
+        2,
+        "model and baseline paired"
+    );
+    let (_, comparison) = state.finished.clone().expect("results shown");
+    assert_eq!(comparison, report.comparison);
+}

@@ -7,7 +7,7 @@ use crate::backend::{self, Speed};
 use crate::protocol::{BackendChoice, BackendInfo, BackendKind, FromWorker, ToWorker};
 use crate::session::{Event, Session};
 use burn::prelude::Device;
-use seesaw_core::train::RunConfig;
+use seesaw_core::train::{FinalReport, HistoryEntry, RunConfig, RunReport, Timing};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -103,6 +103,34 @@ struct Run {
     /// Steps per slice: grows until a slice takes about [`SLICE_MS`].
     per_slice: usize,
     speed: Speed,
+    /// A comparison's job: what its report collects.
+    job: Option<JobReport>,
+}
+
+/// A comparison job's report as it is collected: the history stays in the worker, and the
+/// whole report goes to the page once, at the end.
+struct JobReport {
+    config: RunConfig,
+    history: Vec<HistoryEntry>,
+    started_ms: f64,
+}
+
+impl JobReport {
+    fn finish(&mut self, final_report: FinalReport, steps: usize) -> RunReport {
+        let seconds = (js::now_ms() - self.started_ms) / 1000.0;
+        RunReport {
+            config: self.config.clone(),
+            history: std::mem::take(&mut self.history),
+            final_report,
+            comparison: None,
+            notes: Vec::new(),
+            incomplete: false,
+            timing: Timing {
+                train_seconds: seconds,
+                steps_per_second: steps as f64 / seconds.max(1e-9),
+            },
+        }
+    }
 }
 
 /// What WebGPU offers, probed once, and burn's device on it, made once (burn's WebGPU runtime
@@ -162,28 +190,12 @@ async fn handle(message: ToWorker, run: &mut Option<Run>, devices: &mut Devices)
             run: id,
             config,
             backend,
-        } => {
-            *run = None;
-            let started = js::now_ms();
-            match configure(id, &config, backend, devices).await {
-                Ok((session, info)) => {
-                    post(&FromWorker::Ready {
-                        run: id,
-                        backend: info,
-                        setup_ms: js::now_ms() - started,
-                    });
-                    *run = Some(Run {
-                        id,
-                        session,
-                        playing: false,
-                        pending_steps: 0,
-                        per_slice: 1,
-                        speed: Speed::default(),
-                    });
-                }
-                Err(message) => post(&FromWorker::Failed { run: id, message }),
-            }
-        }
+        } => start_run(id, &config, backend, false, run, devices).await,
+        ToWorker::Train {
+            run: id,
+            config,
+            backend,
+        } => start_run(id, &config, backend, true, run, devices).await,
         ToWorker::Play => {
             if let Some(current) = run {
                 current.playing = true;
@@ -202,6 +214,43 @@ async fn handle(message: ToWorker, run: &mut Option<Run>, devices: &mut Devices)
                 current.pending_steps += 1;
             }
         }
+    }
+}
+
+/// Builds run `id` (dropping the previous one): paused at step 0 for the playground, or
+/// playing to the end as a comparison's `job`.
+async fn start_run(
+    id: u32,
+    config: &RunConfig,
+    backend: BackendChoice,
+    job: bool,
+    run: &mut Option<Run>,
+    devices: &mut Devices,
+) {
+    *run = None;
+    let started = js::now_ms();
+    match configure(id, config, backend, devices).await {
+        Ok((session, info)) => {
+            post(&FromWorker::Ready {
+                run: id,
+                backend: info,
+                setup_ms: js::now_ms() - started,
+            });
+            *run = Some(Run {
+                id,
+                session,
+                playing: job,
+                pending_steps: 0,
+                per_slice: 1,
+                speed: Speed::default(),
+                job: job.then(|| JobReport {
+                    config: config.clone(),
+                    history: Vec::new(),
+                    started_ms: js::now_ms(),
+                }),
+            });
+        }
+        Err(message) => post(&FromWorker::Failed { run: id, message }),
     }
 }
 
@@ -312,6 +361,21 @@ impl Run {
         self.speed.add(done, elapsed);
         self.per_slice = backend::steps_per_slice(done, elapsed, SLICE_MS);
         for event in events {
+            if let Some(job) = &mut self.job {
+                match event {
+                    Event::Report(entry) => job.history.push(entry),
+                    Event::Baseline(_) => {}
+                    Event::Finished(final_report, _) => {
+                        self.playing = false;
+                        let report = job.finish(final_report, self.session.steps_done());
+                        post(&FromWorker::Trained {
+                            run: self.id,
+                            report: Box::new(report),
+                        });
+                    }
+                }
+                continue;
+            }
             post(&match event {
                 Event::Report(entry) => FromWorker::Report {
                     run: self.id,

@@ -257,6 +257,17 @@ impl GridSpec {
                     .collect::<Result<Vec<_>, _>>()?,
             )
             .collect();
+        // Each run's seed comes from the seeds (or the base's seed): a setting would be
+        // silently overwritten.
+        if let Some(setting) = overrides
+            .iter()
+            .find(|o| o.keys.iter().any(|k| k == "seed"))
+        {
+            return Err(ConfigError::new(
+                &setting.name,
+                "the grid's seeds set each run's seed; give `seeds` (or the base's seed) instead",
+            ));
+        }
         let mut used = vec![false; overrides.len()];
         let archs = ids_or(&self.arch, self.base.arch.id(), "arch")?;
         let weightings = ids_or(&self.weighting, self.base.weighting.id(), "weighting")?;
@@ -357,12 +368,19 @@ impl GridSpec {
 }
 
 /// The ids of a list, or the base's id for an empty list; each id checked against the registry.
-fn ids_or(ids: &[String], base: &str, key: &str) -> Result<Vec<String>, ConfigError> {
-    let ids: Vec<String> = ids
+/// A list of blank ids (`--weighting ""`) is an error, not the base's id.
+fn ids_or(given: &[String], base: &str, key: &str) -> Result<Vec<String>, ConfigError> {
+    let ids: Vec<String> = given
         .iter()
         .map(|id| id.trim().to_string())
         .filter(|id| !id.is_empty())
         .collect();
+    if ids.is_empty() && !given.is_empty() {
+        return Err(ConfigError::new(
+            key,
+            format!("the {key} list is empty; give at least one id"),
+        ));
+    }
     if ids.is_empty() {
         return Ok(vec![base.to_string()]);
     }
@@ -469,6 +487,12 @@ mod tests {
             message.contains("`correlation` is not a knob") && message.contains("scales"),
             "{message}"
         );
+        let mut blank = spec();
+        blank.weighting = vec![" ".into()];
+        assert!(error(blank).contains("weighting list is empty"));
+        let mut seeded = spec();
+        seeded.set = vec!["seed=4".into()];
+        assert!(error(seeded).contains("seeds"));
         let mut nowhere = spec();
         nowhere.set = vec!["levels=2".into()];
         assert!(error(nowhere).contains("applies to none"));
