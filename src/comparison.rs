@@ -357,9 +357,97 @@ impl Comparison {
     }
 }
 
+/// A configuration on the seesaw view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeesawPoint {
+    /// The configuration's name.
+    pub label: String,
+    /// Mean relative gain (%) of the x task, and its std over seeds.
+    pub x: MeanStd,
+    /// The same for the y task.
+    pub y: MeanStd,
+    /// On the Pareto front of the configurations (over every task's mean gain).
+    pub pareto: bool,
+}
+
+impl Comparison {
+    /// The seesaw view's points for tasks `x` and `y`.
+    pub fn seesaw_points(&self, x: usize, y: usize) -> Vec<SeesawPoint> {
+        let gains = self.relative_gains();
+        let means: Vec<Vec<f64>> = gains
+            .iter()
+            .map(|(_, g)| g.iter().map(|s| s.map_or(f64::NAN, |s| s.mean)).collect())
+            .collect();
+        let front = seesaw_core::compare::front(&means);
+        gains
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (labels, g))| {
+                Some(SeesawPoint {
+                    label: labels.configuration(self.vary.as_deref()),
+                    x: (*g.get(x)?)?,
+                    y: (*g.get(y)?)?,
+                    pareto: front.contains(&i),
+                })
+            })
+            .collect()
+    }
+
+    /// The knob view: per architecture × method, `pick`'s value (Δm for `None`, else that
+    /// task's test metric) at each knob value, sorted by the knob. Empty without a knob, or
+    /// when the knob's values are not numbers.
+    pub fn knob_lines(&self, pick: Option<usize>) -> Vec<(String, Vec<(f64, MeanStd)>)> {
+        if self.vary.is_none() {
+            return Vec::new();
+        }
+        let mut lines: Vec<(String, Vec<(f64, MeanStd)>)> = Vec::new();
+        for row in self.summary() {
+            let Some(knob) = row
+                .labels
+                .knob
+                .as_deref()
+                .and_then(|v| v.parse::<f64>().ok())
+            else {
+                continue;
+            };
+            let value = match pick {
+                None => row.delta_m,
+                Some(k) => row.test.get(k).copied().flatten(),
+            };
+            let Some(value) = value else {
+                continue;
+            };
+            let label = row.labels.configuration(None);
+            match lines.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, points)) => points.push((knob, value)),
+                None => lines.push((label, vec![(knob, value)])),
+            }
+        }
+        for (_, points) in &mut lines {
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        lines
+    }
+}
+
 /// Whether two runs belong to the same configuration (everything but the seed).
 pub fn same_configuration(a: &Labels, b: &Labels) -> bool {
     a.arch == b.arch && a.weighting == b.weighting && a.knob == b.knob
+}
+
+/// A finished playground run as the page stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredRun {
+    /// The record's schema version ([`SCHEMA`]).
+    pub schema: u32,
+    /// Its key in storage.
+    pub id: String,
+    /// When it finished (ms since the epoch).
+    pub created_ms: f64,
+    /// The run, as `seesaw train --out` writes it.
+    pub report: RunReport,
+    /// Its single-task baselines' run (history and final report), when it had them.
+    pub baseline: Option<RunReport>,
 }
 
 /// What the comparison panel's form holds; the grid spec it describes starts from the page's
@@ -715,5 +803,32 @@ mod tests {
         );
         let again = CompareForm::of(&spec);
         assert_eq!(again.spec(&RunConfig::default()), spec);
+    }
+
+    #[test]
+    fn the_views_read_the_finished_runs() {
+        let mut spec = spec();
+        spec.seeds = vec![1];
+        spec.vary = Some(Vary {
+            key: "correlation".into(),
+            values: vec!["0.9".into(), "0.1".into()],
+        });
+        let mut comparison = Comparison::new("c".into(), 0.0, spec).unwrap();
+        while let Some(job) = comparison.take_job() {
+            comparison.finished(job, train(&comparison.jobs[job].config));
+        }
+        let points = comparison.seesaw_points(0, 1);
+        assert_eq!(points.len(), 4);
+        assert!(points.iter().any(|p| p.pareto));
+        assert!(
+            points[1].label.ends_with("equal · correlation=0.1"),
+            "{}",
+            points[1].label
+        );
+        let lines = comparison.knob_lines(None);
+        assert_eq!(lines.len(), 2, "one line per method");
+        assert_eq!(lines[0].1.len(), 2, "one point per knob value");
+        assert!(lines[0].1[0].0 < lines[0].1[1].0, "sorted by the knob");
+        assert_eq!(comparison.knob_lines(Some(0))[0].1.len(), 2);
     }
 }

@@ -6,7 +6,9 @@ use crate::chart_data::Charts;
 use crate::protocol::{BackendChoice, BackendInfo, FromWorker, ToWorker};
 use seesaw_core::compare::{GridSpec, link};
 use seesaw_core::registry::{is_kind_key, with_kind};
-use seesaw_core::train::{BaselineComparison, FinalReport, RunConfig, RunReport};
+use seesaw_core::train::{
+    BaselineComparison, FinalReport, HistoryEntry, RunConfig, RunReport, Timing,
+};
 use seesaw_core::url;
 
 /// The page's step budget when the link does not set `steps`: long enough to watch, and the
@@ -42,6 +44,8 @@ pub enum Action {
     Reset,
     /// The user closed the notices.
     DismissNotices,
+    /// A message for the notice bar (from the comparison panel, storage).
+    Notice(String),
     /// The tasks on the seesaw quadrant's axes (x, y).
     SetQuadrantTasks(usize, usize),
     /// A comparison started (its spec goes into the link) or was closed (`None`).
@@ -104,6 +108,10 @@ pub struct PageState {
     pub failed: Option<String>,
     /// The tasks on the seesaw quadrant's x and y axes.
     pub quadrant_tasks: (usize, usize),
+    /// The current run's reports so far (what a stored run keeps).
+    pub history: Vec<HistoryEntry>,
+    /// Its baselines' reports so far.
+    pub baseline_history: Vec<HistoryEntry>,
     /// The comparison the link holds (`compare.*` keys), its base being [`PageState::config`].
     pub comparison_link: Option<GridSpec>,
     /// Whether the worker must be restarted before the next run.
@@ -130,6 +138,8 @@ impl Default for PageState {
             failed: None,
             quadrant_tasks: (0, 1),
             comparison_link: None,
+            history: Vec::new(),
+            baseline_history: Vec::new(),
             worker_dead: false,
         }
     }
@@ -210,6 +220,10 @@ impl PageState {
                 self.notices.clear();
                 Vec::new()
             }
+            Action::Notice(message) => {
+                self.notice(message);
+                Vec::new()
+            }
             Action::SetQuadrantTasks(x, y) => {
                 let tasks = self.charts.tasks.len();
                 if x < tasks && y < tasks && x != y {
@@ -243,6 +257,8 @@ impl PageState {
                 for entry in baseline.iter().flat_map(|b| &b.history) {
                     self.charts.add_baseline(entry);
                 }
+                self.history.clone_from(&report.history);
+                self.baseline_history = baseline.map(|b| b.history).unwrap_or_default();
                 self.step = report.history.last().map_or(0, |entry| entry.step);
                 self.latest_loss = report
                     .history
@@ -329,6 +345,8 @@ impl PageState {
         self.finished = None;
         self.failed = None;
         self.charts = Charts::new(&self.config);
+        self.history.clear();
+        self.baseline_history.clear();
         let (x, y) = self.quadrant_tasks;
         if x.max(y) >= self.charts.tasks.len() {
             self.quadrant_tasks = (0, 1);
@@ -379,10 +397,12 @@ impl PageState {
                 }
             }
             FromWorker::Report { run, entry } if current(run) => {
+                self.history.push((*entry).clone());
                 self.latest_loss.clone_from(&entry.train_loss);
                 self.charts.add_report(&entry);
             }
             FromWorker::Baseline { run, entry } if current(run) => {
+                self.baseline_history.push((*entry).clone());
                 self.charts.add_baseline(&entry);
             }
             FromWorker::Finished {
@@ -400,6 +420,40 @@ impl PageState {
             }
             _ => {}
         }
+    }
+}
+
+impl PageState {
+    /// The finished run as `seesaw train --out` would write it, and its baselines' run (their
+    /// history and final report), for storage; `None` before the run finished.
+    pub fn finished_run(&self) -> Option<(RunReport, Option<RunReport>)> {
+        let (final_report, comparison) = self.finished.clone()?;
+        let timing = Timing {
+            train_seconds: self.step as f64 / self.steps_per_second.max(1e-9),
+            steps_per_second: self.steps_per_second,
+        };
+        let baseline = comparison.as_ref().map(|c| RunReport {
+            config: seesaw_core::train::baseline_of(&self.config),
+            history: self.baseline_history.clone(),
+            final_report: c.baselines.clone(),
+            comparison: None,
+            notes: Vec::new(),
+            incomplete: false,
+            timing: timing.clone(),
+        });
+        let mut report = RunReport {
+            config: self.config.clone(),
+            history: self.history.clone(),
+            final_report,
+            comparison: None,
+            notes: Vec::new(),
+            incomplete: false,
+            timing,
+        };
+        if let Some(comparison) = comparison {
+            report.add_baselines(comparison.baselines);
+        }
+        Some((report, baseline))
     }
 }
 

@@ -264,18 +264,17 @@ pub fn heatmap(canvas: &HtmlCanvasElement, rows: &[(String, Vec<f64>)]) {
     }
 }
 
-/// Draws the seesaw quadrant: gains (%) of task `x` against task `y`, the path over time.
-pub fn quadrant(canvas: &HtmlCanvasElement, path: &[(f64, f64)], x_name: &str, y_name: &str) {
-    let Some((ctx, width, height)) = prepare(canvas) else {
-        return;
-    };
+/// The quadrants (shaded and labelled), axes and axis names of a gains plot spanning ±`reach`
+/// on both axes; its scales.
+fn quadrant_frame(
+    ctx: &Ctx,
+    (width, height): (f64, f64),
+    reach: f64,
+    x_name: &str,
+    y_name: &str,
+) -> (Scale, Scale) {
     let (x0, x1) = (MARGIN_LEFT, width - MARGIN_RIGHT);
     let (y0, y1) = (height - MARGIN_BOTTOM - 10.0, MARGIN_TOP);
-    let reach = path
-        .iter()
-        .map(|&(x, y)| x.abs().max(y.abs()))
-        .fold(1.0f64, f64::max)
-        * 1.15;
     let xs = Scale::linear((-reach, reach), (x0, x1));
     let ys = Scale::linear((-reach, reach), (y0, y1));
     let (cx, cy) = (xs.map(0.0), ys.map(0.0));
@@ -308,7 +307,7 @@ pub fn quadrant(canvas: &HtmlCanvasElement, path: &[(f64, f64)], x_name: &str, y
         ctx.set_text_baseline("middle");
         let _ = ctx.fill_text(quadrant.label(), qx + qw / 2.0, qy + 12.0);
     }
-    axes(&ctx, &xs, &ys, (x0, x1), (y0, y1));
+    axes(ctx, &xs, &ys, (x0, x1), (y0, y1));
     ctx.set_stroke_style_str(AXIS);
     ctx.begin_path();
     ctx.move_to(cx, y1);
@@ -330,6 +329,20 @@ pub fn quadrant(canvas: &HtmlCanvasElement, path: &[(f64, f64)], x_name: &str, y
     ctx.set_text_baseline("middle");
     let _ = ctx.fill_text(&format!("gain of {y_name} (%)"), 0.0, 0.0);
     ctx.restore();
+    (xs, ys)
+}
+
+/// Draws the seesaw quadrant: gains (%) of task `x` against task `y`, the path over time.
+pub fn quadrant(canvas: &HtmlCanvasElement, path: &[(f64, f64)], x_name: &str, y_name: &str) {
+    let Some((ctx, width, height)) = prepare(canvas) else {
+        return;
+    };
+    let reach = path
+        .iter()
+        .map(|&(x, y)| x.abs().max(y.abs()))
+        .fold(1.0f64, f64::max)
+        * 1.15;
+    let (xs, ys) = quadrant_frame(&ctx, (width, height), reach, x_name, y_name);
     if path.is_empty() {
         message(
             &ctx,
@@ -364,5 +377,159 @@ pub fn quadrant(canvas: &HtmlCanvasElement, path: &[(f64, f64)], x_name: &str, y
             std::f64::consts::TAU,
         );
         ctx.fill();
+    }
+}
+
+/// A configuration on the comparison's seesaw view: its mean gains (%) on the two tasks, their
+/// standard deviations over seeds, and its name.
+pub struct GainPoint {
+    /// Mean gain of the x task and its std.
+    pub x: (f64, Option<f64>),
+    /// Mean gain of the y task and its std.
+    pub y: (f64, Option<f64>),
+    /// The configuration.
+    pub label: String,
+    /// On the Pareto front of the configurations.
+    pub pareto: bool,
+}
+
+/// Draws configurations as points with error bars (± one std over seeds) in the seesaw
+/// quadrants, the Pareto front joined by a line.
+pub fn gains_scatter(canvas: &HtmlCanvasElement, points: &[GainPoint], x_name: &str, y_name: &str) {
+    let Some((ctx, width, height)) = prepare(canvas) else {
+        return;
+    };
+    let reach = points
+        .iter()
+        .map(|p| (p.x.0.abs() + p.x.1.unwrap_or(0.0)).max(p.y.0.abs() + p.y.1.unwrap_or(0.0)))
+        .filter(|r| r.is_finite())
+        .fold(1.0f64, f64::max)
+        * 1.15;
+    let (xs, ys) = quadrant_frame(&ctx, (width, height), reach, x_name, y_name);
+    if points.is_empty() {
+        message(&ctx, width, height, "finished runs appear here");
+        return;
+    }
+    let mut front: Vec<&GainPoint> = points.iter().filter(|p| p.pareto).collect();
+    front.sort_by(|a, b| a.x.0.total_cmp(&b.x.0));
+    ctx.set_stroke_style_str("rgba(25, 113, 194, 0.6)");
+    ctx.set_line_width(1.5);
+    let _ = ctx.set_line_dash(&js_sys::Array::of2(&4.0.into(), &3.0.into()));
+    ctx.begin_path();
+    for (i, p) in front.iter().enumerate() {
+        let (x, y) = (xs.map(p.x.0), ys.map(p.y.0));
+        if i == 0 {
+            ctx.move_to(x, y);
+        } else {
+            ctx.line_to(x, y);
+        }
+    }
+    ctx.stroke();
+    let _ = ctx.set_line_dash(&js_sys::Array::new());
+    for (k, p) in points.iter().enumerate() {
+        let color = task_color(k);
+        let (x, y) = (xs.map(p.x.0), ys.map(p.y.0));
+        ctx.set_stroke_style_str(color);
+        ctx.set_line_width(1.0);
+        ctx.begin_path();
+        if let Some(std) = p.x.1 {
+            ctx.move_to(xs.map(p.x.0 - std), y);
+            ctx.line_to(xs.map(p.x.0 + std), y);
+        }
+        if let Some(std) = p.y.1 {
+            ctx.move_to(x, ys.map(p.y.0 - std));
+            ctx.line_to(x, ys.map(p.y.0 + std));
+        }
+        ctx.stroke();
+        ctx.set_fill_style_str(color);
+        ctx.begin_path();
+        let _ = ctx.arc(
+            x,
+            y,
+            if p.pareto { 5.0 } else { 3.5 },
+            0.0,
+            std::f64::consts::TAU,
+        );
+        ctx.fill();
+        ctx.set_fill_style_str(TEXT);
+        ctx.set_text_align("left");
+        ctx.set_text_baseline("bottom");
+        let _ = ctx.fill_text(&p.label, x + 6.0, y - 3.0);
+    }
+}
+
+/// A line of the knob view: a configuration's value at each knob value, with its std.
+pub struct KnobLine {
+    /// The configuration (without the knob).
+    pub label: String,
+    /// (knob value, mean, std) sorted by knob value.
+    pub points: Vec<(f64, f64, Option<f64>)>,
+}
+
+/// Draws a metric (or Δm) against the swept knob, one line per configuration, ± one std.
+pub fn knob_chart(canvas: &HtmlCanvasElement, lines: &[KnobLine], knob: &str, what: &str) {
+    let Some((ctx, width, height)) = prepare(canvas) else {
+        return;
+    };
+    let all = || lines.iter().flat_map(|l| l.points.iter());
+    let (Some(x_low), Some(x_high)) = (
+        all().map(|p| p.0).reduce(f64::min),
+        all().map(|p| p.0).reduce(f64::max),
+    ) else {
+        message(&ctx, width, height, "finished runs appear here");
+        return;
+    };
+    let y_low = all()
+        .map(|p| p.1 - p.2.unwrap_or(0.0))
+        .fold(f64::INFINITY, f64::min);
+    let y_high = all()
+        .map(|p| p.1 + p.2.unwrap_or(0.0))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((y_high - y_low) * 0.08).max(1e-6);
+    let x_pad = if x_high > x_low { 0.0 } else { 0.5 };
+    let (x0, x1) = (MARGIN_LEFT, width - MARGIN_RIGHT);
+    let (y0, y1) = (height - MARGIN_BOTTOM - 10.0, MARGIN_TOP);
+    let xs = Scale::linear((x_low - x_pad, x_high + x_pad), (x0, x1));
+    let ys = Scale::linear((y_low - pad, y_high + pad), (y0, y1));
+    axes(&ctx, &xs, &ys, (x0, x1), (y0, y1));
+    ctx.set_fill_style_str(TEXT);
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("bottom");
+    let _ = ctx.fill_text(
+        &format!("{what} against {knob}"),
+        (x0 + x1) / 2.0,
+        height - 1.0,
+    );
+    for (k, line) in lines.iter().enumerate() {
+        let color = task_color(k);
+        ctx.set_stroke_style_str(color);
+        ctx.set_fill_style_str(color);
+        ctx.set_line_width(1.5);
+        ctx.begin_path();
+        for (i, &(x, y, _)) in line.points.iter().enumerate() {
+            if i == 0 {
+                ctx.move_to(xs.map(x), ys.map(y));
+            } else {
+                ctx.line_to(xs.map(x), ys.map(y));
+            }
+        }
+        ctx.stroke();
+        ctx.set_line_width(1.0);
+        for &(x, y, std) in &line.points {
+            if let Some(std) = std {
+                ctx.begin_path();
+                ctx.move_to(xs.map(x), ys.map(y - std));
+                ctx.line_to(xs.map(x), ys.map(y + std));
+                ctx.stroke();
+            }
+            ctx.begin_path();
+            let _ = ctx.arc(xs.map(x), ys.map(y), 3.0, 0.0, std::f64::consts::TAU);
+            ctx.fill();
+        }
+        if let Some(&(x, y, _)) = line.points.last() {
+            ctx.set_text_align("right");
+            ctx.set_text_baseline("bottom");
+            let _ = ctx.fill_text(&line.label, xs.map(x) - 4.0, ys.map(y) - 4.0);
+        }
     }
 }

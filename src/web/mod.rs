@@ -2,10 +2,13 @@
 
 mod bridge;
 mod charts;
+mod compare;
 mod controls;
 mod draw;
 mod gpu;
 mod js;
 pub mod page;
 mod panels;
+mod pool;
+mod store;
 pub mod worker;

@@ -5,6 +5,7 @@
 
 use super::bridge::Bridge;
 use super::charts::{CHARTS, Chart};
+use super::compare::{CompareMsg, Desk};
 use super::draw::task_color;
 use super::{controls, js, panels};
 use crate::protocol::FromWorker;
@@ -37,6 +38,8 @@ pub enum Msg {
     HashChanged,
     /// An animation frame for the next chart to redraw.
     DrawNext,
+    /// The comparison panel.
+    Compare(CompareMsg),
 }
 
 /// The page's URL hash.
@@ -65,6 +68,8 @@ pub struct App {
     /// The one callback for actions (a stable identity keeps the controls from re-rendering).
     act: Callback<Action>,
     _on_hash: Option<Closure<dyn FnMut()>>,
+    /// The comparison panel.
+    desk: Desk,
 }
 
 impl App {
@@ -208,6 +213,7 @@ impl Component for App {
             frame_pending: false,
             act: ctx.link().callback(Msg::Act),
             _on_hash: None,
+            desk: Desk::new(ctx.link().callback(Msg::Compare), None),
         };
         match Self::start_worker(ctx) {
             Ok(bridge) => app.bridge = Some(bridge),
@@ -224,6 +230,7 @@ impl Component for App {
         }
         let effects = app.state.apply(Action::Hash(current_hash()));
         app.perform(ctx, effects);
+        app.desk.follow_link(app.state.comparison_link.as_ref());
         app
     }
 
@@ -246,6 +253,7 @@ impl Component for App {
             self.dirty = [true; CHARTS.len()];
             self.schedule_draw();
         }
+        self.desk.draw(&self.state);
     }
 }
 
@@ -294,13 +302,28 @@ impl App {
                     {
                         self.first_step = Some((*run, js::now_ms()));
                     }
+                    let finished = matches!(&message,
+                        FromWorker::Finished { run, .. } if *run == self.state.run);
                     let effects = self.state.apply(Action::Worker(message));
                     self.perform(ctx, effects);
+                    if finished {
+                        self.desk.store_run(&self.state);
+                    }
                 }
             }
             Msg::HashChanged => {
+                let before = self.state.comparison_link.clone();
                 let effects = self.state.apply(Action::Hash(current_hash()));
                 self.perform(ctx, effects);
+                if self.state.comparison_link != before {
+                    self.desk.follow_link(self.state.comparison_link.as_ref());
+                }
+            }
+            Msg::Compare(msg) => {
+                for action in self.desk.update(msg, &self.state) {
+                    let effects = self.state.apply(action);
+                    self.perform(ctx, effects);
+                }
             }
         }
         true
@@ -332,6 +355,7 @@ impl App {
                             { for CHARTS.iter().enumerate().map(|(k, chart)| self.chart(k, chart, &act)) }
                         </div>
                         { panels::results(state) }
+                        { self.desk.view(state) }
                     </div>
                 </div>
                 <footer>

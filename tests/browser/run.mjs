@@ -147,6 +147,54 @@ test('no long task over 50 ms during 10 s of CPU training', WEBGPU_FLAGS, async 
   assert(longTasks.length === 0, `long tasks: ${JSON.stringify(longTasks)}`);
 });
 
+test('a comparison of 2 methods × 2 seeds: table, reload, CSV export, link', WEBGPU_FLAGS, async (browser, origin) => {
+  const hash = '#backend=cpu&steps=40&eval_every=20&batch_size=64';
+  const { page, errors } = await open(browser, origin, hash);
+  await ready(page, 'CPU');
+  for (const method of ['equal', 'uncertainty']) await page.check(`[data-testid="compare-weighting-${method}"]`);
+  await page.fill('[data-testid="compare-seeds"]', '2');
+  await page.dispatchEvent('[data-testid="compare-seeds"]', 'change');
+  const count = await text(page, 'compare-count');
+  assert(count.startsWith('4 runs'), `the page says how many runs: ${count}`);
+  await page.click('[data-testid="compare-start"]');
+  await waitFor('the comparison to finish', async () =>
+    (await page.locator('[data-testid="compare-progress"]').getAttribute('data-phase')) === 'finished', 240_000, 250);
+  const rows = await page.locator('[data-testid="compare-row"]').allInnerTexts();
+  assert(rows.length === 2, `two configurations, got ${rows.length}: ${rows.join(' | ')}`);
+  for (const row of rows) {
+    assert(/\d ± \d/.test(row) && !row.includes('± –'), `a std over two seeds: ${row}`);
+  }
+  const progress = await text(page, 'compare-progress');
+  numbers.comparison_2x2_wall = progress.match(/([\d.]+) s with (\d+) worker/)?.slice(1).join(' s, workers: ');
+  const link = await page.evaluate(() => location.hash);
+  assert(link.includes('compare.weighting=equal,uncertainty') && link.includes('compare.seeds=1,2'), `the link holds the comparison: ${link}`);
+  // A reload keeps it.
+  await page.reload();
+  await ready(page, 'CPU');
+  await waitFor('the stored comparison after a reload', async () =>
+    (await page.locator('[data-testid="compare-row"]').count()) === 2, 30_000);
+  // The CSV export: one row per run.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-testid="compare-export-csv"]'),
+  ]);
+  const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert(csv.length === 5, `a header and 4 run rows: ${csv.join(' / ')}`);
+  assert(csv[0].startsWith('arch,weighting,seed,status,'), `the header: ${csv[0]}`);
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+  // The link, opened fresh (no stored comparison), reproduces the same configurations.
+  const before = rows.map((r) => r.split('\t')[0]).sort();
+  const fresh = await open(browser, origin, link);
+  await ready(fresh.page, 'CPU');
+  const again = await text(fresh.page, 'compare-count');
+  assert(again.startsWith('4 runs'), `the link fills the form: ${again}`);
+  await fresh.page.click('[data-testid="compare-start"]');
+  await waitFor('the linked comparison to finish', async () =>
+    (await fresh.page.locator('[data-testid="compare-progress"]').getAttribute('data-phase')) === 'finished', 240_000, 250);
+  const after = (await fresh.page.locator('[data-testid="compare-row"]').allInnerTexts()).map((r) => r.split('\t')[0]).sort();
+  assert(JSON.stringify(after) === JSON.stringify(before), `the same configurations: ${after} vs ${before}`);
+});
+
 async function main() {
   assert(fs.existsSync(path.join(DIST, 'index.html')), `no build at ${DIST}: run trunk build first`);
   const server = await serve(DIST);
