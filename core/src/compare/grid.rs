@@ -300,8 +300,19 @@ impl GridSpec {
                         continue;
                     };
                     used[k] = true;
-                    config = url::try_with_value(&config, key, &setting.value)
-                        .map_err(|notice| ConfigError::new(&setting.name, notice))?;
+                    config =
+                        url::try_with_value(&config, key, &setting.value).map_err(|notice| {
+                            // A link re-checks the whole run: a combination the engine refuses
+                            // (ESMM without the funnel) is the configuration's fault, not the
+                            // setting's.
+                            match config.validate() {
+                                Err(error) => ConfigError::new(
+                                    Labels::of(&config, None).configuration(None),
+                                    error.to_string(),
+                                ),
+                                Ok(()) => ConfigError::new(&setting.name, notice),
+                            }
+                        })?;
                 }
                 for value in &knob_values {
                     let mut point = config.clone();
@@ -510,7 +521,13 @@ mod tests {
         );
         let mut esmm = spec();
         esmm.arch = vec!["esmm".into()];
-        assert!(error(esmm).contains("esmm · equal"));
+        assert!(error(esmm.clone()).contains("esmm · equal"));
+        esmm.set = vec!["steps=5".into()];
+        let message = error(esmm);
+        assert!(
+            message.contains("esmm · equal") && !message.contains("steps"),
+            "{message}"
+        );
     }
 
     #[test]
