@@ -3,6 +3,8 @@
 //! ```text
 //! seesaw train --dataset correlated --correlation 0.5 --arch mmoe --weighting equal \
 //!     --steps 300 --seed 7 --backend flex --out run.json
+//! seesaw sweep --dataset correlated --arch mmoe,shared-bottom --weighting equal,uncertainty \
+//!     --vary correlation=1,0.5 --seeds 3 --steps 300 --jobs 2 --out sweep/
 //! seesaw bench --arch mmoe,ple --backend flex,wgpu --batch-size 256
 //! seesaw aggregate --method mgda --jacobian J.json
 //! seesaw toy --objective cagrad --method mgda --start -8.5,7.5 --steps 1000
@@ -13,8 +15,9 @@ mod bench;
 mod explore;
 mod flags;
 mod progress;
+mod sweep;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use seesaw_core::Registry;
 use seesaw_core::device::Backend;
 use seesaw_core::train::{ControlFlow, RunReport, run};
@@ -38,6 +41,9 @@ struct Cli {
 enum Command {
     /// Train one configuration and report per-task losses, metrics, weights and gates.
     Train(Box<flags::TrainArgs>),
+    /// Train a grid (architectures × methods × one knob × seeds) with shared single-task
+    /// baselines, in parallel, resumable and shardable; runs.csv and summary.csv (mean ± std).
+    Sweep(Box<sweep::SweepArgs>),
     /// Time training steps per architecture and backend.
     Bench(bench::BenchArgs),
     /// Apply a gradient method to an explicit Jacobian (JSON) and print direction and weights.
@@ -49,13 +55,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let command = Cli::command().mut_subcommand("sweep", sweep::adjust_help);
+    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     match cli.command {
         Command::List => {
             print_list();
             ExitCode::SUCCESS
         }
         Command::Train(args) => exit(train(*args)),
+        Command::Sweep(args) => exit(sweep::sweep(&args)),
         Command::Bench(args) => exit(bench::bench(&args)),
         Command::Aggregate(args) => exit(explore::aggregate(&args)),
         Command::Toy(args) => exit(explore::toy(&args)),
