@@ -315,6 +315,17 @@ impl Comparison {
             .collect()
     }
 
+    /// How many configurations the grid has.
+    pub fn configuration_count(&self) -> usize {
+        let mut seen: Vec<&Labels> = Vec::new();
+        for labels in &self.labels {
+            if !seen.iter().any(|s| same_configuration(s, labels)) {
+                seen.push(labels);
+            }
+        }
+        seen.len()
+    }
+
     /// One row per configuration with finished runs.
     pub fn summary(&self) -> Vec<SummaryRow> {
         summarise(&self.rows())
@@ -690,6 +701,7 @@ mod tests {
         let csv = runs_csv(&comparison.rows(), None);
         assert_eq!(csv.lines().count(), 5, "a header and 4 runs:\n{csv}");
         assert_eq!(comparison.relative_gains().len(), 2);
+        assert_eq!(comparison.configuration_count(), 2);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::comparison::{
 use crate::protocol::{BackendChoice, FromWorker, ToWorker};
 use crate::state::{Action, PageState};
 use seesaw_core::Registry;
-use seesaw_core::compare::{DELTA_M_CONVENTION, MeanStd, runs_csv, summary_csv};
+use seesaw_core::compare::{DELTA_M_CONVENTION, MeanStd, SummaryRow, runs_csv, summary_csv};
 use seesaw_core::registry::{is_kind_key, kind_ids};
 use seesaw_core::url;
 use std::rc::Rc;
@@ -93,9 +93,14 @@ pub struct Desk {
     clock: Option<(f64, Option<f64>)>,
     workers: usize,
     send: Callback<CompareMsg>,
-    /// Bumped whenever the views' data change.
+    /// The comparison's table, computed when its runs change (not on every render).
+    summary: Vec<SummaryRow>,
+    /// Bumped whenever the views' data change (not on progress: the views are redrawn only
+    /// when a run finishes).
     version: u64,
     drawn: Option<(u64, (usize, usize))>,
+    /// Views still to draw.
+    pending: [bool; 2],
 }
 
 fn hardware_threads() -> usize {
@@ -127,8 +132,10 @@ impl Desk {
             clock: None,
             workers: pool_size(hardware_threads()),
             send,
+            summary: Vec::new(),
             version: 0,
             drawn: None,
+            pending: [false; 2],
         };
         desk.read_saved();
         desk
@@ -233,8 +240,8 @@ impl Desk {
 
     /// Handles a message; returns what the page's state must apply.
     pub fn update(&mut self, msg: CompareMsg, state: &PageState) -> Vec<Action> {
-        self.version += 1;
         let mut actions = Vec::new();
+        let changes = !matches!(msg, CompareMsg::Pool(..));
         match msg {
             CompareMsg::Toggle(key, id) => self.form.toggle(key, &id),
             CompareMsg::Seeds(seeds) => self.form.seeds = seeds.clamp(1, PAGE_MAX_RUNS),
@@ -310,7 +317,7 @@ impl Desk {
             }
             CompareMsg::OpenRow(row) => {
                 if let Some(comparison) = &self.comparison
-                    && let Some(summary) = comparison.summary().get(row)
+                    && let Some(summary) = self.summary.get(row)
                     && let Some(run) = comparison
                         .runs_of(&summary.labels)
                         .into_iter()
@@ -421,7 +428,20 @@ impl Desk {
                 });
             }
         }
+        if changes {
+            self.refresh();
+        }
         actions
+    }
+
+    /// Recomputes the table and marks the views for a redraw.
+    fn refresh(&mut self) {
+        self.summary = self
+            .comparison
+            .as_ref()
+            .map(Comparison::summary)
+            .unwrap_or_default();
+        self.version += 1;
     }
 
     fn start_pool(&mut self, actions: &mut Vec<Action>) {
@@ -449,12 +469,14 @@ impl Desk {
                 pool.release(slot);
                 self.save();
                 self.dispatch(state);
+                self.refresh();
             }
             FromWorker::Failed { run, message } if mine(run) => {
                 comparison.failed(run as usize, message);
                 pool.release(slot);
                 self.save();
                 self.dispatch(state);
+                self.refresh();
             }
             FromWorker::Crashed { message } => self.crashed(slot, message, state),
             _ => {}
@@ -474,6 +496,7 @@ impl Desk {
         }
         self.save();
         self.dispatch(state);
+        self.refresh();
     }
 
     fn open_run(&self, run: usize) -> Vec<Action> {
@@ -527,18 +550,33 @@ impl Desk {
         }
     }
 
-    /// Redraws the views when their data or the picked tasks changed.
-    pub fn draw(&mut self, state: &PageState) {
+    /// Whether the views need drawing (their data or the picked tasks changed); the page then
+    /// calls [`Desk::draw_next`] once per animation frame until it says it is done.
+    pub fn needs_draw(&mut self, state: &PageState) -> bool {
         let shown = (self.version, state.quadrant_tasks);
-        if self.drawn == Some(shown) {
-            return;
+        if self.drawn != Some(shown) {
+            self.drawn = Some(shown);
+            self.pending = [true; 2];
         }
-        self.drawn = Some(shown);
+        self.pending.contains(&true)
+    }
+
+    /// Draws the next view that needs it (one per frame keeps each frame's task short);
+    /// whether more remain.
+    pub fn draw_next(&mut self, state: &PageState) -> bool {
+        if let Some(view) = self.pending.iter().position(|&p| p) {
+            self.pending[view] = false;
+            self.draw(view, state);
+        }
+        self.pending.contains(&true)
+    }
+
+    fn draw(&self, view: usize, state: &PageState) {
         let Some(comparison) = &self.comparison else {
             return;
         };
-        let tasks: Vec<String> = comparison
-            .summary()
+        let tasks: Vec<String> = self
+            .summary
             .first()
             .map(|row| row.tasks.clone())
             .unwrap_or_default();
@@ -548,7 +586,9 @@ impl Desk {
         } else {
             (0, 1)
         };
-        if let Some(canvas) = self.canvases[0].cast::<HtmlCanvasElement>() {
+        if view == 0
+            && let Some(canvas) = self.canvases[0].cast::<HtmlCanvasElement>()
+        {
             let points: Vec<GainPoint> = comparison
                 .seesaw_points(x, y)
                 .into_iter()
@@ -562,10 +602,12 @@ impl Desk {
             let name = |k: usize| tasks.get(k).cloned().unwrap_or_else(|| format!("task {k}"));
             draw::gains_scatter(&canvas, &points, &name(x), &name(y));
         }
-        if let (Some(canvas), Some(knob)) = (
-            self.canvases[1].cast::<HtmlCanvasElement>(),
-            comparison.vary.as_deref(),
-        ) {
+        if view == 1
+            && let (Some(canvas), Some(knob)) = (
+                self.canvases[1].cast::<HtmlCanvasElement>(),
+                comparison.vary.as_deref(),
+            )
+        {
             let lines: Vec<KnobLine> = comparison
                 .knob_lines(self.knob_pick)
                 .into_iter()
@@ -767,7 +809,7 @@ impl Desk {
         let Some(comparison) = &self.comparison else {
             return html! {};
         };
-        let summary = comparison.summary();
+        let summary = &self.summary;
         if summary.is_empty() {
             return html! {};
         }
@@ -858,8 +900,8 @@ impl Desk {
             return html! {};
         };
         let send = &self.send;
-        let tasks = comparison
-            .summary()
+        let tasks = self
+            .summary
             .first()
             .map(|r| r.tasks.clone())
             .unwrap_or_default();
@@ -948,7 +990,7 @@ impl Desk {
                             <li data-testid="compare-saved-entry">
                                 { format!("{} — {} configurations, {done} jobs done, {failed} failed, {interrupted} interrupted ",
                                     date(c.created_ms),
-                                    c.summary().len()) }
+                                    c.configuration_count()) }
                                 <button class="small" onclick={send.reform(move |_: MouseEvent| CompareMsg::Load(open.clone()))}>{ "open" }</button>
                                 <button class="small" onclick={send.reform(move |_: MouseEvent| CompareMsg::Delete(delete.clone()))}>{ "delete" }</button>
                             </li>

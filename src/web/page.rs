@@ -253,7 +253,9 @@ impl Component for App {
             self.dirty = [true; CHARTS.len()];
             self.schedule_draw();
         }
-        self.desk.draw(&self.state);
+        if self.desk.needs_draw(&self.state) {
+            self.schedule_draw();
+        }
     }
 }
 
@@ -280,11 +282,14 @@ impl App {
         match msg {
             Msg::DrawNext => {
                 self.frame_pending = false;
-                if let Some(index) = self.dirty.iter().position(|&d| d) {
+                let more_views = if let Some(index) = self.dirty.iter().position(|&d| d) {
                     self.dirty[index] = false;
                     self.draw_chart(index);
-                }
-                if self.dirty.contains(&true) {
+                    true
+                } else {
+                    self.desk.draw_next(&self.state)
+                };
+                if self.dirty.contains(&true) || more_views {
                     self.schedule_draw();
                 }
                 return false;

@@ -1,6 +1,8 @@
 // The playground's speed in headless Chromium (software WebGPU = SwiftShader; CPU = burn's
 // flex backend in wasm): steps per second of a model over a timed window, the time from page
 // load until the run is ready and until its first step, and the .wasm sizes.
+// Then a comparison (2 methods × 3 seeds, CPU) with the page's worker pool against the same
+// runs one after another (a pool of one worker): wall times and the ratio.
 // Usage: node bench.mjs [dist-dir] [hash]   (default hash: mmoe, batch 256, no baselines)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,11 +33,37 @@ async function measure(browser, origin, backend) {
   };
 }
 
+/** Wall seconds of a 2 methods × 3 seeds comparison with `workers` workers (0: the page's). */
+async function comparison(browser, origin, workers) {
+  const hash = '#backend=cpu&arch=mmoe&steps=300&eval_every=100&batch_size=256'
+    + '&compare.weighting=equal,uncertainty&compare.seeds=1,2,3';
+  const { page } = await open(browser, origin, hash);
+  await ready(page, 'CPU', 180_000);
+  if (workers > 0) {
+    await page.fill('[data-testid="compare-workers"]', String(workers));
+    await page.dispatchEvent('[data-testid="compare-workers"]', 'change');
+  }
+  const pool = await page.locator('[data-testid="compare-workers"]').inputValue();
+  await page.click('[data-testid="compare-start"]');
+  await waitFor('the comparison to finish', async () =>
+    (await page.locator('[data-testid="compare-progress"]').getAttribute('data-phase')) === 'finished', 900_000, 250);
+  const progress = await page.locator('[data-testid="compare-progress"] p').first().innerText();
+  await page.close();
+  return { workers: Number(pool), wall_s: Number(progress.match(/([\d.]+) s with/)[1]) };
+}
+
 const server = await serve(DIST);
 const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await launch(WEBGPU_FLAGS);
 console.log(`model: ${MODEL}`);
 for (const backend of ['cpu', 'webgpu']) console.log(JSON.stringify(await measure(browser, origin, backend)));
+const pooled = await comparison(browser, origin, 0);
+const serial = await comparison(browser, origin, 1);
+console.log(JSON.stringify({
+  comparison: '2 methods × 3 seeds, mmoe, 300 steps, CPU (6 runs + 3 baselines)',
+  pool: pooled, one_after_another: serial, speedup: +(serial.wall_s / pooled.wall_s).toFixed(2),
+  hardware_threads: (await import('node:os')).cpus().length,
+}));
 await browser.close();
 server.close();
 for (const file of fs.readdirSync(DIST).filter((f) => f.endsWith('.wasm'))) {

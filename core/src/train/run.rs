@@ -57,7 +57,8 @@ pub async fn run(
     let mut notes = Vec::new();
     if incomplete {
         notes.push(format!(
-            "incomplete: stopped after {steps_done} of {} steps; the final evaluation is of              that step's model, and no baselines were trained",
+            "incomplete: stopped after {steps_done} of {} steps; the final evaluation is of \
+             that step's model, and no baselines were trained",
             config.train.steps
         ));
     }
