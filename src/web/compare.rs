@@ -35,6 +35,8 @@ pub enum CompareMsg {
     Workers(usize),
     /// Start the comparison the form describes.
     Start,
+    /// Start its workers (a task after `Start`, so the click's task stays short).
+    Launch,
     /// Pause every worker.
     Pause,
     /// Go on (also after a reload).
@@ -258,12 +260,26 @@ impl Desk {
                     Ok(comparison) => {
                         self.comparison = Some(comparison);
                         self.pool = None;
-                        self.start_pool(&mut actions);
                         self.clock = Some((js::now_ms(), None));
-                        self.dispatch(state);
-                        self.save();
                         actions.push(Action::SetComparisonLink(Some(Box::new(spec))));
+                        let send = self.send.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            js::yield_now().await;
+                            send.emit(CompareMsg::Launch);
+                        });
                     }
+                }
+            }
+            CompareMsg::Launch => {
+                if self.pool.is_none()
+                    && self
+                        .comparison
+                        .as_ref()
+                        .is_some_and(|c| c.phase == Phase::Running)
+                {
+                    self.start_pool(&mut actions);
+                    self.dispatch(state);
+                    self.save();
                 }
             }
             CompareMsg::Pause => {
@@ -829,8 +845,8 @@ impl Desk {
         }
         columns.push((Column::DeltaM, "Δm (%)".to_string()));
         columns.push((Column::Speed, "steps/s".to_string()));
-        let best: Vec<Option<usize>> = columns.iter().map(|(c, _)| c.best(&summary)).collect();
-        let order = sorted(&summary, vary, self.sort.0, self.sort.1);
+        let best: Vec<Option<usize>> = columns.iter().map(|(c, _)| c.best(summary)).collect();
+        let order = sorted(summary, vary, self.sort.0, self.sort.1);
         let stat =
             |s: Option<MeanStd>, digits: usize| s.map_or("–".to_string(), |s| s.format(digits));
         let cell = |row: &seesaw_core::compare::SummaryRow, column: Column| -> (String, bool) {
