@@ -648,10 +648,11 @@ impl Desk {
                 <p class="muted">{ "Start from the settings on the left and vary what you tick: \
                     every architecture × method × knob value, over seeds, trained side by side \
                     in workers, each against single-task baselines trained once per data and \
-                    seed." }</p>
+                    seed. The table shows mean ± std over seeds, MTL gains and Δm; a click on a \
+                    column sorts it (▼ best first, ▲ worst first)." }</p>
                 { self.form_view(state) }
                 { self.progress_view() }
-                { self.table_view() }
+                { self.table_view(state) }
                 { self.views() }
                 { self.saved_view() }
             </section>
@@ -821,17 +822,27 @@ impl Desk {
         }
     }
 
-    fn table_view(&self) -> Html {
+    /// The table; before the first run finishes, its header and a placeholder row (so the
+    /// first result only adds rows: the table's first layout happens before the workers start,
+    /// not while they hold the machine's cores).
+    fn table_view(&self, state: &PageState) -> Html {
         let Some(comparison) = &self.comparison else {
             return html! {};
         };
         let summary = &self.summary;
-        if summary.is_empty() {
-            return html! {};
-        }
         let vary = comparison.vary.as_deref();
-        let tasks = summary[0].tasks.clone();
-        let metrics = summary[0].metrics.clone();
+        let (tasks, metrics) = match summary.first() {
+            Some(row) => (row.tasks.clone(), row.metrics.clone()),
+            None => (
+                state.charts.tasks.clone(),
+                state
+                    .charts
+                    .metric_names
+                    .iter()
+                    .map(|m| m.id().to_string())
+                    .collect(),
+            ),
+        };
         let send = &self.send;
         let mut columns = vec![(Column::Configuration, "configuration".to_string())];
         for (k, task) in tasks.iter().enumerate() {
@@ -897,6 +908,10 @@ impl Desk {
                             </tr>
                         }
                     }) }
+                    if summary.is_empty() {
+                        <tr class="placeholder"><td colspan={(columns.len() + 1).to_string()} class="muted">
+                            { "rows appear here as runs finish (mean ± std over seeds)" }</td></tr>
+                    }
                 </table>
                 <p class="muted small">{ "mean ± sample std over seeds (– for one seed); the best \
                     value of each column in bold, negative gains in red; click a row to open its \

@@ -40,6 +40,8 @@ pub enum Msg {
     DrawNext,
     /// The comparison panel.
     Compare(CompareMsg),
+    /// Download chart `k` of [`CHARTS`] as PNG.
+    ExportChart(usize),
 }
 
 /// The page's URL hash.
@@ -70,6 +72,8 @@ pub struct App {
     _on_hash: Option<Closure<dyn FnMut()>>,
     /// The comparison panel.
     desk: Desk,
+    /// The PNG buttons' callback.
+    export_chart: Callback<usize>,
 }
 
 impl App {
@@ -128,10 +132,12 @@ impl App {
         } else {
             html! {}
         };
+        let export = self.export_chart.reform(move |_: MouseEvent| index);
         html! {
             <figure class="chart">
                 <figcaption>
-                    <b>{ chart.title }</b>
+                    <span class="chart-title"><b>{ chart.title }</b>
+                        <button class="small png" onclick={export} title="download as PNG">{ "PNG" }</button></span>
                     <span class="explain">{ chart.text }</span>
                     { extra }
                 </figcaption>
@@ -214,6 +220,7 @@ impl Component for App {
             act: ctx.link().callback(Msg::Act),
             _on_hash: None,
             desk: Desk::new(ctx.link().callback(Msg::Compare), None),
+            export_chart: ctx.link().callback(Msg::ExportChart),
         };
         match Self::start_worker(ctx) {
             Ok(bridge) => app.bridge = Some(bridge),
@@ -323,6 +330,23 @@ impl App {
                 if self.state.comparison_link != before {
                     self.desk.follow_link(self.state.comparison_link.as_ref());
                 }
+            }
+            Msg::ExportChart(index) => {
+                let exported = self.canvases[index]
+                    .cast::<HtmlCanvasElement>()
+                    .ok_or_else(|| "no canvas".to_string())
+                    .and_then(|canvas| {
+                        canvas
+                            .to_data_url_with_type("image/png")
+                            .map_err(|e| format!("{e:?}"))
+                    })
+                    .and_then(|url| {
+                        js::download_url(&format!("seesaw-{}.png", CHARTS[index].testid), &url)
+                    });
+                if let Err(message) = exported {
+                    self.state.notices.push(format!("export failed: {message}"));
+                }
+                return false;
             }
             Msg::Compare(msg) => {
                 for action in self.desk.update(msg, &self.state) {

@@ -98,6 +98,12 @@ test('a comparison of 2 methods × 2 seeds: table, reload, CSV export, link', WE
   const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
   assert(csv.length === 5, `a header and 4 run rows: ${csv.join(' / ')}`);
   assert(csv[0].startsWith('arch,weighting,seed,status,'), `the header: ${csv[0]}`);
+  // Any chart as PNG: a live chart and the comparison's seesaw view.
+  for (const button of ['figure:has([data-testid="chart-loss"]) button.png', 'figure:has([data-testid="compare-seesaw"]) button']) {
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+    const bytes = fs.readFileSync(await png.path());
+    assert(bytes.length > 1000 && bytes.subarray(1, 4).toString() === 'PNG', `${button}: a PNG (${bytes.length} bytes)`);
+  }
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
   // The link, opened fresh (no stored comparison), reproduces the same configurations.
   const before = rows.map((r) => r.split('\t')[0]).sort();
