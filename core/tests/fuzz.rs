@@ -1,11 +1,13 @@
-//! The decoders never panic: the URL-hash decoder and the JSON config reader on generated
-//! hostile input. Every input gives either a valid config (with a notice per value the link
-//! could not use) or an error naming the field.
+//! The decoders never panic: the URL-hash decoder, the JSON config reader and the comparison
+//! spec (its link keys and its grid JSON, expanded) on generated hostile input. Every input
+//! gives either a valid config (with a notice per value the link could not use) or an error
+//! naming the field.
 //!
 //! `scripts/test` runs a short pass (`SEESAW_FUZZ_CASES`, default 2,000 per decoder). The long
 //! run: `SEESAW_FUZZ_CASES=100000 cargo test --release -p seesaw-core --test fuzz` (the seed
 //! can be moved with `SEESAW_FUZZ_SEED`).
 
+use seesaw_core::compare::{GridSpec, link};
 use seesaw_core::rng::Rng;
 use seesaw_core::train::RunConfig;
 use seesaw_core::url;
@@ -239,6 +241,93 @@ fn the_json_reader_never_panics_and_names_what_it_refuses() {
         }
     }
     eprintln!("json: accepted {accepted}, refused {refused}");
+    assert!(
+        accepted > 0 && refused > 0,
+        "accepted {accepted}, refused {refused}"
+    );
+}
+
+/// The comparison's link keys mixed into a hostile hash: the run decodes as before, the
+/// comparison decodes to lists of known ids and numbers (or notices), and expanding it gives
+/// valid runs or an error naming the field.
+#[test]
+fn the_comparison_link_never_panics_and_expands_to_valid_runs_or_says_why() {
+    let mut rng = Rng::fork(seed(), "fuzz.compare.link");
+    let keys: Vec<String> = ["arch", "weighting", "seeds", "vary", "values", "bogus"]
+        .iter()
+        .map(|k| format!("{}{k}", link::PREFIX))
+        .chain(["correlation", "seed", "learning_rate", "experts"].map(String::from))
+        .collect();
+    let (mut expanded, mut refused) = (0, 0);
+    for case in 0..cases() {
+        let hash = hostile_hash(&mut rng, &keys);
+        let (spec, notices) = link::decode(&hash);
+        assert!(notices.iter().all(|n| !n.is_empty()), "case {case}");
+        let Some(mut spec) = spec else {
+            continue;
+        };
+        spec.base = url::decode(&hash).config;
+        match spec.expand(64) {
+            Ok(grid) => {
+                expanded += 1;
+                for run in &grid.runs {
+                    assert!(run.config.validate().is_ok(), "case {case}: {hash:.300}");
+                }
+                // What the page writes back decodes to the same lists.
+                let (again, _) = link::decode(&link::encode(&spec));
+                let again = again.unwrap_or_default();
+                assert_eq!((again.arch, again.weighting), (spec.arch, spec.weighting));
+            }
+            Err(error) => {
+                refused += 1;
+                assert!(
+                    !error.field.is_empty() && !error.message.is_empty(),
+                    "case {case}"
+                );
+            }
+        }
+    }
+    eprintln!("compare link: expanded {expanded}, refused {refused}");
+    assert!(
+        expanded > 0 && refused > 0,
+        "expanded {expanded}, refused {refused}"
+    );
+}
+
+/// `seesaw sweep grid.json`: a real grid with one value replaced, truncated, nested deep or
+/// not JSON at all reads and expands, or says what it refuses.
+#[test]
+fn the_grid_json_never_panics_and_names_what_it_refuses() {
+    let mut rng = Rng::fork(seed(), "fuzz.compare.json");
+    let base = serde_json::json!({
+        "base": serde_json::to_value(RunConfig::default()).unwrap(),
+        "arch": ["mmoe", "shared-bottom"],
+        "weighting": ["equal", "pcgrad"],
+        "seeds": [1, 2],
+        "vary": {"key": "correlation", "values": [1, 0.5]},
+        "set": ["experts=4"],
+    });
+    let (mut accepted, mut refused) = (0, 0);
+    for case in 0..cases() {
+        let text = hostile_json(&mut rng, &base);
+        let read = serde_json::from_str::<GridSpec>(&text)
+            .map_err(|error| error.to_string())
+            .and_then(|spec| spec.expand(64).map_err(|error| error.to_string()));
+        match read {
+            Ok(grid) => {
+                accepted += 1;
+                assert!(
+                    grid.runs.iter().all(|run| run.config.validate().is_ok()),
+                    "case {case}"
+                );
+            }
+            Err(message) => {
+                refused += 1;
+                assert!(!message.is_empty(), "case {case}");
+            }
+        }
+    }
+    eprintln!("grid json: accepted {accepted}, refused {refused}");
     assert!(
         accepted > 0 && refused > 0,
         "accepted {accepted}, refused {refused}"
