@@ -24,8 +24,18 @@ const TYPES = {
   '.css': 'text/css', '.json': 'application/json',
 };
 
+/** The policy the build wrote into index.html (scripts/csp.mjs), if any. */
+export function policyOf(root) {
+  const html = fs.readFileSync(path.join(root, 'index.html'), 'utf8');
+  return html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)"/)?.[1];
+}
+
+/** A static server for `root`; every response carries the page's CSP as a header too, so the
+ *  workers (whose policy comes from their own response) run under it as well. */
 export function serve(root) {
+  const policy = policyOf(root);
   const server = http.createServer((request, response) => {
+    if (policy) response.setHeader('content-security-policy', policy);
     const url = new URL(request.url, 'http://127.0.0.1');
     let file = path.join(root, decodeURIComponent(url.pathname));
     if (!file.startsWith(root)) { response.writeHead(403).end(); return; }
@@ -61,17 +71,24 @@ export async function open(browser, origin, hash) {
   page.on('console', onConsole('page'));
   page.on('worker', (worker) => worker.on('console', onConsole('worker')));
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('request', (request) => {
-    if (!request.url().startsWith(origin) && !request.url().startsWith('data:')) foreign.push(request.url());
-  });
+  const requests = [];
+  const onRequest = (request) => {
+    requests.push(request.url());
+    if (!request.url().startsWith(origin) && !/^(data|blob):/.test(request.url())) foreign.push(request.url());
+  };
+  page.on('request', onRequest);
   await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
     window.__longTasks = [];
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
     }).observe({ type: 'longtask', buffered: true });
   });
   await page.goto(`${origin}/${hash}`);
-  return { page, errors, foreign, log };
+  return { page, errors, foreign, log, requests };
 }
 
 export const text = (page, id) => page.locator(`[data-testid="${id}"]`).first().innerText();

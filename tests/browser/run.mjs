@@ -48,6 +48,35 @@ test('loads without console errors or foreign requests', WEBGPU_FLAGS, async (br
   assert(figures === 6, `six charts, found ${figures}`);
 });
 
+test('the content policy holds: no violation, no request elsewhere, through load, training, a comparison and exports', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page, errors, foreign, requests } = await open(browser, origin, '#backend=cpu&steps=100000&eval_every=50');
+  const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  assert(policy?.includes("default-src 'self'") && !/script-src[^;]*'unsafe-inline'/.test(policy), `a strict policy: ${policy}`);
+  await ready(page, 'CPU');
+  await page.click('[data-testid="play"]');
+  await page.waitForTimeout(10_000);
+  await page.click('[data-testid="play"]');
+  assert((await step(page)) > 100, 'it trained');
+  await page.check('[data-testid="compare-weighting-equal"]');
+  await page.fill('[data-testid="compare-seeds"]', '1');
+  await page.dispatchEvent('[data-testid="compare-seeds"]', 'change');
+  await page.evaluate(() => { location.hash = location.hash.replace(/steps=\d+/, 'steps=40'); });
+  await waitFor('the shorter budget', async () => (await text(page, 'compare-count')).includes('40 steps'), 10_000);
+  await page.click('[data-testid="compare-start"]');
+  await waitFor('the comparison to finish', async () =>
+    (await page.locator('[data-testid="compare-progress"]').getAttribute('data-phase')) === 'finished', 120_000, 250);
+  for (const button of ['compare-export-csv', 'compare-export-json']) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${button}"]`)]);
+    assert((await download.path()) !== null, `${button} downloaded`);
+  }
+  const violations = await page.evaluate(() => window.__csp);
+  assert(violations.length === 0, `policy violations: ${violations.join(' | ')}`);
+  assert(foreign.length === 0, `requests to other origins: ${foreign.join(', ')}`);
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+  numbers.requests_recorded = requests.length;
+  assert(requests.some((r) => r.endsWith('seesaw-app_bg.wasm')), `the page's requests were recorded: ${requests.join(', ')}`);
+});
+
 // Before the WebGPU test: SwiftShader's work for a closed page lingers in the GPU process and
 // would take the CPU from this test's long-task window.
 test('a comparison of 2 methods × 2 seeds: table, reload, CSV export, link', WEBGPU_FLAGS, async (browser, origin) => {
