@@ -1,6 +1,7 @@
 //! The page's end of the worker: starts it, queues messages until its module has loaded, and
 //! hands the worker's messages to the page in one batch per animation frame, so the page
-//! renders at most once per frame however fast the worker reports.
+//! renders at most once per frame however fast the worker reports. A hidden tab gets them by
+//! timer instead (twice a second): training goes on at full speed in the worker.
 
 use crate::protocol::{FromWorker, ToWorker};
 use std::cell::{Cell, RefCell};
@@ -11,6 +12,9 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 /// Where Trunk puts the worker's loader (`data-type="worker"` + `data-loader-shim`).
 const WORKER_URL: &str = "./seesaw-worker_loader.js";
+
+/// How often a hidden tab takes the worker's messages (it gets no animation frames).
+const HIDDEN_BATCH_MS: i32 = 500;
 
 /// A running worker.
 pub struct Bridge {
@@ -76,7 +80,18 @@ impl Bridge {
                 if !frame_pending.replace(true)
                     && let Some(window) = web_sys::window()
                 {
-                    let _ = window.request_animation_frame((*on_frame).as_ref().unchecked_ref());
+                    let deliver = (*on_frame).as_ref().unchecked_ref();
+                    // A hidden tab gets no animation frames: its batches come by timer, so the
+                    // queue stays short and the state current while the worker trains on.
+                    let hidden = window.document().is_some_and(|d| d.hidden());
+                    let _ = if hidden {
+                        window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                            deliver,
+                            HIDDEN_BATCH_MS,
+                        )
+                    } else {
+                        window.request_animation_frame(deliver)
+                    };
                 }
             })
         };

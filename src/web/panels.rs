@@ -37,6 +37,7 @@ pub fn status(state: &PageState, act: &Callback<Action>, first_step_ms: Option<f
                 <span class="number">
                     <small>{ "step" }</small>
                     <b data-testid="step">{ state.step }</b>
+                    <span hidden=true data-testid="reports">{ state.history.len() }</span>
                     <small>{ format!(" / {}", state.config.train.steps) }</small>
                 </span>
                 <span class="number">

@@ -232,6 +232,27 @@ test('without WebGPU, auto falls back to the CPU, says so, and trains', NO_WEBGP
   await waitFor('20 steps', async () => (await step(page)) >= 20, 60_000);
 });
 
+test('a hidden tab trains on in the worker; steps and charts are right afterwards', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page, errors } = await open(browser, origin, '#backend=cpu&eval_every=20&steps=100000');
+  await ready(page, 'CPU');
+  await page.click('[data-testid="play"]');
+  await waitFor('40 steps', async () => (await step(page)) >= 40, 60_000);
+  await page.evaluate(() => window.__setHidden(true));
+  const hiddenAt = await step(page);
+  await page.waitForTimeout(5_000);
+  const whileHidden = await step(page);
+  assert(whileHidden > hiddenAt + 100, `training went on while hidden: ${hiddenAt} → ${whileHidden}`);
+  await page.evaluate(() => window.__setHidden(false));
+  await page.waitForTimeout(1_000);
+  await page.click('[data-testid="play"]');
+  await page.waitForTimeout(1_000);
+  const steps = await step(page);
+  const reports = Number(await page.locator('[data-testid="reports"]').textContent());
+  assert(reports === Math.floor(steps / 20), `one report per 20 steps, none lost or doubled: ${reports} for ${steps} steps`);
+  numbers.hidden_tab_steps_in_5s = whileHidden - hiddenAt;
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+});
+
 test('no long task over 50 ms during 10 s of CPU training', WEBGPU_FLAGS, async (browser, origin) => {
   const { page } = await open(browser, origin, '#backend=cpu');
   await ready(page, 'CPU');
