@@ -142,6 +142,9 @@ pub enum FromWorker {
         running_loss: Vec<f64>,
         /// Whether the worker is still playing.
         playing: bool,
+        /// The worker's WebAssembly memory in bytes (flat over a long run; the soak reads it).
+        #[serde(default)]
+        memory_bytes: u64,
     },
     /// A report of the multi-task model (every `eval_every` steps).
     Report {
@@ -174,7 +177,17 @@ pub enum FromWorker {
         /// The run's config, history, final evaluation and timing.
         report: Box<RunReport>,
     },
-    /// The run stopped: divergence, a lost device, an invalid config.
+    /// The GPU device was lost mid-run: the worker rebuilt the run on the CPU and replayed it to
+    /// the last report (same seed, same batches); it goes on from there.
+    DeviceLost {
+        /// The run.
+        run: u32,
+        /// What the device said.
+        message: String,
+        /// The step it resumed at (the last report the page has).
+        resumed_at: usize,
+    },
+    /// The run stopped: divergence, an invalid config.
     Failed {
         /// The run.
         run: u32,
@@ -254,6 +267,7 @@ mod tests {
             steps_per_second: 12.5,
             running_loss: vec![0.5, 0.25],
             playing: true,
+            memory_bytes: 1 << 20,
         };
         assert_eq!(
             FromWorker::from_json(&progress.to_json()).unwrap(),

@@ -125,6 +125,10 @@ pub struct TrainArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Print the process's resident memory (RSS) every this many steps (a soak: memory must
+    /// stay flat; Linux).
+    #[arg(long, value_name = "STEPS")]
+    pub memory_every: Option<usize>,
 }
 
 impl TrainArgs {

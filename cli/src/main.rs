@@ -97,8 +97,23 @@ fn train(args: flags::TrainArgs) -> Result<(), String> {
     let flag = Arc::clone(&interrupted);
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?;
+    let memory_every = args.memory_every.filter(|&n| n > 0);
     let report = pollster::block_on(run(&config, &device, &clock, &mut |p| {
         bar.update(&p);
+        if let Some(every) = memory_every
+            && p.step % every == 0
+        {
+            eprintln!(
+                "\nmemory: {:?} step {} of {}: rss {}",
+                p.phase,
+                p.step,
+                p.steps,
+                resident_memory().map_or("n/a".to_string(), |kb| format!(
+                    "{:.1} MB",
+                    kb as f64 / 1024.0
+                ))
+            );
+        }
         if interrupted.load(Ordering::SeqCst) {
             ControlFlow::Break(())
         } else {
@@ -127,6 +142,13 @@ fn train(args: flags::TrainArgs) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The process's resident set size in kB (`VmRSS` of /proc/self/status; Linux only).
+fn resident_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Fails before any training when `path` cannot be written (a missing folder, no permission),

@@ -81,6 +81,7 @@ pub fn adjust_help(command: clap::Command) -> clap::Command {
             a.help("Print the summary rows as JSON instead of the table")
         })
         .mut_arg("quiet", |a| a.help("No progress line"))
+        .mut_arg("memory_every", |a| a.hide(true))
 }
 
 pub fn sweep(args: &SweepArgs) -> Result<(), String> {

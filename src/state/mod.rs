@@ -96,6 +96,8 @@ pub struct PageState {
     pub step: usize,
     /// Steps per second (the worker's measure).
     pub steps_per_second: f64,
+    /// The worker's WebAssembly memory (bytes), as it last said.
+    pub worker_memory: u64,
     /// The backend in use, once the worker has chosen.
     pub backend: Option<BackendInfo>,
     /// Latest training loss per task.
@@ -108,7 +110,8 @@ pub struct PageState {
     pub failed: Option<String>,
     /// The tasks on the seesaw quadrant's x and y axes.
     pub quadrant_tasks: (usize, usize),
-    /// The current run's reports so far (what a stored run keeps).
+    /// The current run's reports so far (what a stored run keeps; at most [`MAX_HISTORY`],
+    /// evenly thinned).
     pub history: Vec<HistoryEntry>,
     /// Its baselines' reports so far.
     pub baseline_history: Vec<HistoryEntry>,
@@ -132,6 +135,7 @@ impl Default for PageState {
             ready: false,
             step: 0,
             steps_per_second: 0.0,
+            worker_memory: 0,
             backend: None,
             latest_loss: Vec::new(),
             finished: None,
@@ -384,7 +388,9 @@ impl PageState {
                 steps_per_second,
                 running_loss,
                 playing,
+                memory_bytes,
             } if current(run) => {
+                self.worker_memory = memory_bytes;
                 self.step = step;
                 self.steps_per_second = steps_per_second;
                 if !running_loss.is_empty() {
@@ -397,12 +403,12 @@ impl PageState {
                 }
             }
             FromWorker::Report { run, entry } if current(run) => {
-                self.history.push((*entry).clone());
+                keep_bounded(&mut self.history, (*entry).clone());
                 self.latest_loss.clone_from(&entry.train_loss);
                 self.charts.add_report(&entry);
             }
             FromWorker::Baseline { run, entry } if current(run) => {
-                self.baseline_history.push((*entry).clone());
+                keep_bounded(&mut self.baseline_history, (*entry).clone());
                 self.charts.add_baseline(&entry);
             }
             FromWorker::Finished {
@@ -412,6 +418,25 @@ impl PageState {
             } if current(run) => {
                 self.playing = false;
                 self.finished = Some((*final_report, comparison.map(|c| *c)));
+            }
+            FromWorker::DeviceLost {
+                run,
+                message,
+                resumed_at,
+            } if current(run) => {
+                self.step = resumed_at;
+                self.backend = Some(BackendInfo {
+                    kind: crate::protocol::BackendKind::Cpu,
+                    adapter: "wasm32".to_string(),
+                    reason: "the GPU device was lost; the run went on on the CPU".to_string(),
+                    fallback: true,
+                });
+                self.notice(format!(
+                    "The GPU device was lost ({}); the run goes on on the CPU from step \
+                     {resumed_at}, its last report (same seed and batches), and the charts are \
+                     kept.",
+                    message.lines().next().unwrap_or_default()
+                ));
             }
             FromWorker::Failed { run, message } if current(run) => {
                 self.playing = false;
@@ -454,6 +479,24 @@ impl PageState {
             report.add_baselines(comparison.baselines);
         }
         Some((report, baseline))
+    }
+}
+
+/// The most reports a page keeps of a run (for storage): past it, every other one is dropped,
+/// so a run left going over lunch keeps a history of bounded size (as the charts' series do).
+pub const MAX_HISTORY: usize = 1024;
+
+/// Appends `entry`, halving the history's resolution when it is full (the last report stays).
+fn keep_bounded(history: &mut Vec<HistoryEntry>, entry: HistoryEntry) {
+    history.push(entry);
+    if history.len() > MAX_HISTORY {
+        let last = history.pop().expect("just pushed");
+        let mut index = 0;
+        history.retain(|_| {
+            index += 1;
+            index % 2 == 0
+        });
+        history.push(last);
     }
 }
 

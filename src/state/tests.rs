@@ -188,6 +188,7 @@ fn worker_messages_update_the_view_and_stale_runs_are_ignored() {
         steps_per_second: 100.0,
         running_loss: vec![0.5, 0.7],
         playing: true,
+        memory_bytes: 0,
     }));
     assert_eq!((state.step, state.latest_loss.clone()), (7, vec![0.5, 0.7]));
     state.apply(Action::Worker(FromWorker::Report {
@@ -213,6 +214,7 @@ fn worker_messages_update_the_view_and_stale_runs_are_ignored() {
         steps_per_second: 1.0,
         running_loss: vec![9.0, 9.0],
         playing: false,
+        memory_bytes: 0,
     }));
     assert_eq!(state.step, 7);
 }
@@ -347,4 +349,62 @@ fn showing_a_stored_run_fills_the_charts_and_results() {
     );
     let (_, comparison) = state.finished.clone().expect("results shown");
     assert_eq!(comparison, report.comparison);
+}
+
+/// A run left going keeps a bounded history: every other report is dropped when it is full,
+/// the newest always kept.
+#[test]
+fn the_kept_history_is_bounded() {
+    let mut history = Vec::new();
+    let entry = |step: usize| HistoryEntry {
+        step,
+        train_loss: vec![1.0],
+        weights: vec![1.0],
+        validation: Vec::new(),
+        gates: Vec::new(),
+        gradient_cosine: Vec::new(),
+    };
+    for step in 1..=10 * MAX_HISTORY {
+        keep_bounded(&mut history, entry(step));
+        assert!(history.len() <= MAX_HISTORY, "{}", history.len());
+    }
+    assert_eq!(history.last().unwrap().step, 10 * MAX_HISTORY);
+    assert!(history.len() > MAX_HISTORY / 2);
+    assert!(history.windows(2).all(|w| w[0].step < w[1].step));
+}
+
+/// A lost GPU device: the run goes on on the CPU from its last report, with a notice; the
+/// charts are kept and the page keeps playing.
+#[test]
+fn a_lost_device_is_a_notice_and_the_run_goes_on() {
+    let (mut state, _) = loaded("backend=webgpu&eval_every=5");
+    state.apply(Action::Play);
+    let entry = HistoryEntry {
+        step: 5,
+        train_loss: vec![1.0, 1.0],
+        weights: vec![1.0, 1.0],
+        validation: Vec::new(),
+        gates: Vec::new(),
+        gradient_cosine: Vec::new(),
+    };
+    state.apply(Action::Worker(FromWorker::Report {
+        run: state.run,
+        entry: Box::new(entry),
+    }));
+    let effects = state.apply(Action::Worker(FromWorker::DeviceLost {
+        run: state.run,
+        message: "device error: the staging buffer could not be mapped".into(),
+        resumed_at: 5,
+    }));
+    assert!(effects.is_empty(), "no restart: the worker carries on");
+    assert!(state.playing);
+    assert_eq!(state.step, 5);
+    assert_eq!(state.history.len(), 1, "the charts' reports are kept");
+    assert_eq!(state.backend.as_ref().unwrap().kind, BackendKind::Cpu);
+    assert!(
+        state
+            .notices
+            .iter()
+            .any(|n| n.contains("lost") && n.contains("step 5"))
+    );
 }

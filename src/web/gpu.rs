@@ -84,9 +84,60 @@ fn describe(adapter: &JsValue) -> Adapter {
     Adapter { name, software }
 }
 
+/// Keeps the `GPUDevice` that burn's runtime asks the browser for on the worker's global as
+/// `__seesawGpuDevice`: a test destroys it there to lose the device mid-run (the browser's
+/// own way of losing one, as a driver reset or a sleeping laptop does). Wraps
+/// `navigator.gpu.requestAdapter` and the adapter's `requestDevice` once.
+fn keep_the_device() {
+    let global = js_sys::global();
+    let Some(gpu) = js::get(&global, &["navigator", "gpu"]) else {
+        return;
+    };
+    let Some(request_adapter) = js_sys::Reflect::get(&gpu, &"requestAdapter".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return;
+    };
+    let target = gpu.clone();
+    let wrapped = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |options: JsValue| {
+        let call = request_adapter.call1(&target, &options);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let adapter = JsFuture::from(js_sys::Promise::from(call?)).await?;
+            if !adapter.is_null() && !adapter.is_undefined() {
+                wrap_request_device(&adapter);
+            }
+            Ok(adapter)
+        })
+    });
+    let _ = js_sys::Reflect::set(&gpu, &"requestAdapter".into(), wrapped.as_ref());
+    wrapped.forget();
+}
+
+fn wrap_request_device(adapter: &JsValue) {
+    let Some(request_device) = js_sys::Reflect::get(adapter, &"requestDevice".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return;
+    };
+    let target = adapter.clone();
+    let wrapped = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |options: JsValue| {
+        let call = request_device.call1(&target, &options);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let device = JsFuture::from(js_sys::Promise::from(call?)).await?;
+            let _ = js_sys::Reflect::set(&js_sys::global(), &"__seesawGpuDevice".into(), &device);
+            Ok(device)
+        })
+    });
+    let _ = js_sys::Reflect::set(adapter, &"requestDevice".into(), wrapped.as_ref());
+    wrapped.forget();
+}
+
 /// burn's wgpu device on WebGPU (created once per worker: burn's runtime cannot be
 /// re-initialised).
 pub async fn device() -> Result<Device, String> {
+    keep_the_device();
     Device::wgpu_options()
         .graphics_api(burn::tensor::wgpu::WgpuBackend::WebGpu)
         .init_async()
@@ -95,3 +146,4 @@ pub async fn device() -> Result<Device, String> {
 }
 
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;

@@ -98,3 +98,9 @@ pub fn download_url(name: &str, url: &str) -> Result<(), String> {
     anchor.click();
     Ok(())
 }
+
+/// The size of this module's WebAssembly memory in bytes (it only grows; a flat figure over a
+/// long run means no growth per step).
+pub fn wasm_memory_bytes() -> u64 {
+    core::arch::wasm32::memory_size::<0>() as u64 * 65_536
+}

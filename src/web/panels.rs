@@ -38,6 +38,8 @@ pub fn status(state: &PageState, act: &Callback<Action>, first_step_ms: Option<f
                     <small>{ "step" }</small>
                     <b data-testid="step">{ state.step }</b>
                     <span hidden=true data-testid="reports">{ state.history.len() }</span>
+                    <span hidden=true data-testid="memory">{ format!("{} {}",
+                        state.worker_memory, super::js::wasm_memory_bytes()) }</span>
                     <small>{ format!(" / {}", state.config.train.steps) }</small>
                 </span>
                 <span class="number">

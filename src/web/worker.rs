@@ -7,6 +7,7 @@ use crate::backend::{self, Speed};
 use crate::protocol::{BackendChoice, BackendInfo, BackendKind, FromWorker, ToWorker};
 use crate::session::{Event, Session};
 use burn::prelude::Device;
+use seesaw_core::RunError;
 use seesaw_core::train::{FinalReport, HistoryEntry, RunConfig, RunReport, Timing};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -105,6 +106,12 @@ struct Run {
     speed: Speed,
     /// A comparison's job: what its report collects.
     job: Option<JobReport>,
+    /// The run's config (to rebuild it on the CPU when the GPU device is lost).
+    config: RunConfig,
+    /// Whether the model trains on WebGPU.
+    on_gpu: bool,
+    /// The step of the last report sent: the last good state the page has.
+    last_report: usize,
 }
 
 /// A comparison job's report as it is collected: the history stays in the worker, and the
@@ -171,14 +178,22 @@ async fn run_loop() {
             handle(message, &mut run, &mut devices).await;
             continue;
         }
-        if let Some(current) = &mut run
-            && let Err(message) = current.slice().await
-        {
-            post(&FromWorker::Failed {
-                run: current.id,
-                message,
-            });
-            run = None;
+        if let Some(current) = &mut run {
+            let failed = match current.slice().await {
+                Ok(()) => None,
+                // A lost GPU device: the playground's run goes on on the CPU.
+                Err(RunError::Device(why)) if current.on_gpu && current.job.is_none() => {
+                    current.fall_back_to_cpu(why).await.err()
+                }
+                Err(error) => Some(error.to_string()),
+            };
+            if let Some(message) = failed {
+                post(&FromWorker::Failed {
+                    run: current.id,
+                    message,
+                });
+                run = None;
+            }
         }
         js::yield_now().await;
     }
@@ -231,6 +246,7 @@ async fn start_run(
     let started = js::now_ms();
     match configure(id, config, backend, devices).await {
         Ok((session, info)) => {
+            let on_gpu = info.kind == BackendKind::WebGpu;
             post(&FromWorker::Ready {
                 run: id,
                 backend: info,
@@ -248,6 +264,9 @@ async fn start_run(
                     history: Vec::new(),
                     started_ms: js::now_ms(),
                 }),
+                config: config.clone(),
+                on_gpu,
+                last_report: 0,
             });
         }
         Err(message) => post(&FromWorker::Failed { run: id, message }),
@@ -332,8 +351,31 @@ impl Run {
         !self.session.is_finished() && (self.playing || self.pending_steps > 0)
     }
 
+    /// The GPU device was lost (`why`): rebuilds the run on the CPU and replays it, with the
+    /// same seed and batches, to the last report the page has, then goes on from there. The
+    /// page hears it as `DeviceLost` (a notice; its charts stay).
+    async fn fall_back_to_cpu(&mut self, why: String) -> Result<(), String> {
+        let resumed_at = self.last_report;
+        post(&FromWorker::DeviceLost {
+            run: self.id,
+            message: why,
+            resumed_at,
+        });
+        let cpu = Device::flex();
+        let mut session = Session::new(&self.config, &cpu, &cpu).map_err(|e| e.to_string())?;
+        while session.steps_done() < resumed_at {
+            session.step().await.map_err(|e| e.to_string())?;
+        }
+        self.session = session;
+        self.on_gpu = false;
+        self.per_slice = 1;
+        self.speed = Speed::default();
+        self.progress().await;
+        Ok(())
+    }
+
     /// Up to `per_slice` steps, then one read (which waits for the device), then progress.
-    async fn slice(&mut self) -> Result<(), String> {
+    async fn slice(&mut self) -> Result<(), RunError> {
         let started = js::now_ms();
         let budget = if self.playing {
             self.per_slice
@@ -343,7 +385,7 @@ impl Run {
         let mut done = 0;
         let mut events = Vec::new();
         while done < budget && !self.session.is_finished() {
-            events.extend(self.session.step().await.map_err(|e| e.to_string())?);
+            events.extend(self.session.step().await?);
             done += 1;
             if js::now_ms() - started > SLICE_MS {
                 break;
@@ -352,11 +394,7 @@ impl Run {
         if !self.playing {
             self.pending_steps = self.pending_steps.saturating_sub(done);
         }
-        let running = self
-            .session
-            .running_loss()
-            .await
-            .map_err(|e| e.to_string())?;
+        let running = self.session.running_loss().await?;
         let elapsed = js::now_ms() - started;
         self.speed.add(done, elapsed);
         self.per_slice = backend::steps_per_slice(done, elapsed, SLICE_MS);
@@ -375,6 +413,9 @@ impl Run {
                     }
                 }
                 continue;
+            }
+            if let Event::Report(entry) = &event {
+                self.last_report = entry.step;
             }
             post(&match event {
                 Event::Report(entry) => FromWorker::Report {
@@ -411,6 +452,7 @@ impl Run {
             steps_per_second: self.speed.steps_per_second,
             running_loss,
             playing: self.playing && !self.session.is_finished(),
+            memory_bytes: js::wasm_memory_bytes(),
         });
     }
 }

@@ -160,6 +160,33 @@ test('WebGPU: trains and every task loss falls', WEBGPU_FLAGS, async (browser, o
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
+test('a lost GPU device: the run goes on on the CPU from its last report, with a notice', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page, errors } = await open(browser, origin, '#backend=webgpu&eval_every=5&batch_size=64&steps=100000');
+  await ready(page, 'WebGPU', 180_000);
+  await page.click('[data-testid="play"]');
+  await waitFor('a first report on the GPU', async () =>
+    Number(await page.locator('[data-testid="reports"]').textContent()) >= 1, 400_000, 250);
+  // The test hook: the worker keeps the GPUDevice burn asked for; destroying it is how a
+  // browser loses a device (driver reset, sleep).
+  const destroyed = await page.workers()[0].evaluate(() => {
+    if (!self.__seesawGpuDevice) return false;
+    self.__seesawGpuDevice.destroy();
+    return true;
+  });
+  assert(destroyed, 'the worker kept its GPU device');
+  const notice = await waitFor('the notice', async () =>
+    (await page.locator('[data-testid="notice"]').allInnerTexts()).find((n) => n.includes('lost')) ?? false, 60_000);
+  assert(notice.includes('CPU'), `the notice says where it goes on: ${notice}`);
+  await waitFor('the backend to say CPU', async () => (await text(page, 'backend')).includes('CPU'), 30_000);
+  await waitFor('training on the CPU', async () => (await step(page)) >= 100, 60_000);
+  await page.click('[data-testid="play"]');
+  await page.waitForTimeout(1_000);
+  const steps = await step(page);
+  const reports = Number(await page.locator('[data-testid="reports"]').textContent());
+  assert(reports === Math.floor(steps / 5), `one report per 5 steps across the loss: ${reports} for ${steps} steps`);
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+});
+
 test('CPU: trains 300 steps and every task loss falls', WEBGPU_FLAGS, async (browser, origin) => {
   const { page, errors } = await open(browser, origin, '#backend=cpu&arch=mmoe&batch_size=256&baselines=false');
   await ready(page, 'CPU');
