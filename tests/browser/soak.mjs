@@ -12,10 +12,21 @@ const STEPS = Number(process.argv[3] ?? 100_000);
 const EVERY = Math.max(1, Math.round(STEPS / 10));
 const mb = (bytes) => +(bytes / 1048576).toFixed(1);
 
-/** Resident memory of every Chromium process, in MB (Linux `ps`). */
+/** Resident memory of the Chromium processes in MB (Linux `ps`): all of them, and the page's
+ *  renderer (the largest one) and the GPU process apart. */
 function browserRss() {
-  const lines = execSync('ps -C chromium -o rss=', { encoding: 'utf8' }).trim().split('\n');
-  return mb(lines.reduce((sum, kb) => sum + Number(kb) * 1024, 0));
+  const lines = execSync('ps -C chromium -o rss=,args=', { encoding: 'utf8' }).trim().split('\n');
+  const procs = lines.map((line) => {
+    const [rss, ...args] = line.trim().split(/\s+/);
+    return { kb: Number(rss), args: args.join(' ') };
+  });
+  const sum = (list) => mb(list.reduce((total, p) => total + p.kb * 1024, 0));
+  const renderers = procs.filter((p) => p.args.includes('--type=renderer')).sort((a, b) => b.kb - a.kb);
+  return {
+    chromium_rss_mb: sum(procs),
+    renderer_rss_mb: sum(renderers.slice(0, 1)),
+    gpu_process_rss_mb: sum(procs.filter((p) => p.args.includes('--type=gpu-process'))),
+  };
 }
 
 const server = await serve(DIST);
@@ -34,7 +45,7 @@ for (;;) {
     const [worker, pageWasm] = (await page.locator('[data-testid="memory"]').textContent()).split(' ').map(Number);
     const row = {
       step: now, minutes: +((Date.now() - started) / 60000).toFixed(1), page_js_heap_mb: mb(heap),
-      page_wasm_mb: mb(pageWasm), worker_wasm_mb: mb(worker), chromium_rss_mb: browserRss(),
+      page_wasm_mb: mb(pageWasm), worker_wasm_mb: mb(worker), ...browserRss(),
     };
     rows.push(row);
     console.log(JSON.stringify(row));
