@@ -9,6 +9,7 @@ pub mod compare;
 pub mod data;
 pub mod device;
 pub mod error;
+pub mod fusion;
 pub mod loss;
 pub mod metrics;
 pub mod model;

@@ -1,0 +1,396 @@
+//! Hand-computed cases for every formula, the objective, the CSV and the searches.
+
+use super::*;
+use crate::data::TaskKind;
+use crate::rng::Rng;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-12
+}
+
+fn two_tasks(scores: Vec<Vec<f64>>, labels: Vec<Vec<Option<f64>>>) -> Predictions {
+    Predictions {
+        tasks: vec!["click".into(), "convert".into()],
+        kinds: vec![TaskKind::Binary, TaskKind::Binary],
+        scores,
+        labels,
+    }
+}
+
+#[test]
+fn additive_is_the_weighted_sum() {
+    let f = AdditiveFusion {
+        weights: vec![1.0, 2.0],
+    };
+    assert!(close(f.fuse(&[0.5, 0.25]), 1.0));
+}
+
+#[test]
+fn multiplicative_is_the_product_of_offset_powers() {
+    // (0 + 0.5)^2 · (0.5 + 0.5)^1 = 0.25.
+    let f = MultiplicativeFusion {
+        alpha: vec![0.0, 0.5],
+        beta: vec![2.0, 1.0],
+    };
+    assert!(close(f.fuse(&[0.5, 0.5]).unwrap(), 0.25));
+    // PLE's α = 0: 0.25^1 · 0.16^0.5 = 0.25 · 0.4 = 0.1.
+    let ple = MultiplicativeFusion {
+        alpha: vec![0.0, 0.0],
+        beta: vec![1.0, 0.5],
+    };
+    assert!(close(ple.fuse(&[0.25, 0.16]).unwrap(), 0.1));
+    let error = ple.fuse(&[0.25, -0.5]).unwrap_err();
+    assert_eq!(error.field, "alpha[1]");
+}
+
+#[test]
+fn extended_has_a_score_dependent_exponent() {
+    // Task 0: (0.1 + 2·0.2)^(1·(1 + 0)) = 0.5; task 1: (0 + 1·0.5)^(1·(1 + 2·0.5)) = 0.5² = 0.25.
+    let f = ExtendedFusion {
+        weight: vec![2.0, 1.0],
+        alpha: vec![0.1, 0.0],
+        beta: vec![1.0, 1.0],
+        gamma: vec![0.0, 2.0],
+    };
+    assert!(close(f.fuse(&[0.2, 0.5]).unwrap(), 0.125));
+    // Neutral = the plain product.
+    assert!(close(
+        ExtendedFusion::neutral(2).fuse(&[0.2, 0.5]).unwrap(),
+        0.1
+    ));
+}
+
+#[test]
+fn rank_buckets_worked_example_with_ties() {
+    // n = 4, B = 2, scores 0.9, 0.5, 0.5, 0.1: ranks 1, 2, 2, 4 (ties share the better rank);
+    // buckets ⌊(r − 1)·2/4⌋ = 0, 0, 0, 1; scores (2 − b)/2 = 1, 1, 1, 0.5.
+    assert_eq!(
+        bucket_scores(&[0.9, 0.5, 0.5, 0.1], 2).unwrap(),
+        vec![1.0, 1.0, 1.0, 0.5]
+    );
+    // n = 4, B = 4 with a tie at the bottom: 0.1, 0.1 both get rank 3 → bucket 2 → 0.5.
+    assert_eq!(
+        bucket_scores(&[0.3, 0.1, 0.9, 0.1], 4).unwrap(),
+        vec![0.75, 0.5, 1.0, 0.5]
+    );
+    // 100 buckets of a 1000-item slate: best 1.00, worst 0.01.
+    let slate: Vec<f64> = (0..1000).map(f64::from).collect();
+    let scores = bucket_scores(&slate, 100).unwrap();
+    assert!(close(scores[999], 1.0) && close(scores[0], 0.01));
+    // Two tasks, weights 1 and 2, slates of 2 items, B = 2:
+    // slate 1: task0 (0.9, 0.1) → (1, 0.5), task1 (0.2, 0.8) → (0.5, 1) → fused (2, 2.5);
+    // slate 2: task0 (0.3, 0.3) → tie → (1, 1), task1 (0.0, 0.5) → (0.5, 1) → fused (2, 3).
+    let f = RankBucketFusion {
+        slate: 2,
+        buckets: 2,
+        weights: vec![1.0, 2.0],
+    };
+    let fused = f
+        .fuse_slates(&[vec![0.9, 0.1, 0.3, 0.3], vec![0.2, 0.8, 0.0, 0.5]])
+        .unwrap();
+    assert_eq!(fused, vec![2.0, 2.5, 2.0, 3.0]);
+    assert_eq!(bucket_scores(&[], 2).unwrap_err().field, "slate");
+    let empty = f.fuse_slates(&[vec![], vec![]]).unwrap_err();
+    assert!(empty.message.contains("empty slate"), "{empty}");
+}
+
+#[test]
+fn bad_parameters_are_named() {
+    let f = FusionFormula::Multiplicative(MultiplicativeFusion {
+        alpha: vec![0.0, f64::NAN],
+        beta: vec![1.0, 1.0],
+    });
+    assert_eq!(f.validate(2).unwrap_err().field, "alpha[1]");
+    let f = FusionFormula::Additive(AdditiveFusion {
+        weights: vec![1.0, -1.0],
+    });
+    assert_eq!(f.validate(2).unwrap_err().field, "weights[1]");
+    assert_eq!(f.validate(3).unwrap_err().field, "weights");
+    let f = FusionFormula::named("extended", 2).unwrap();
+    let f = f
+        .with_values(&[1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, -2.0])
+        .unwrap();
+    assert_eq!(f.validate(2).unwrap_err().field, "gamma[1]");
+    assert!(
+        FusionFormula::named("max", 2)
+            .unwrap_err()
+            .message
+            .contains("additive")
+    );
+    let rb = FusionFormula::RankBuckets(RankBucketFusion {
+        slate: 0,
+        buckets: 100,
+        weights: vec![1.0, 1.0],
+    });
+    assert_eq!(rb.validate(2).unwrap_err().field, "slate");
+    let additive = FusionFormula::named("additive", 2).unwrap();
+    assert!(additive.fuse_all(&[vec![], vec![]]).is_err());
+    assert_eq!(
+        additive.with_values(&[1.0]).unwrap_err().field,
+        "parameters"
+    );
+}
+
+#[test]
+fn formulas_round_trip_through_json() {
+    for name in ["additive", "multiplicative", "extended", "rank-buckets"] {
+        let f = FusionFormula::named(name, 2).unwrap();
+        let json = serde_json::to_string(&f).unwrap();
+        assert!(json.contains(&format!("\"formula\":\"{name}\"")), "{json}");
+        assert_eq!(serde_json::from_str::<FusionFormula>(&json).unwrap(), f);
+    }
+    let parsed: FusionFormula =
+        serde_json::from_str(r#"{"formula":"additive","weights":[1,3]}"#).unwrap();
+    assert_eq!(
+        parsed.parameters(&["a".into(), "b".into()])[1].name,
+        "weight.b"
+    );
+}
+
+#[test]
+fn kendall_tau_b_by_hand() {
+    // Pairs of (1,2,3) vs (1,3,2): two concordant, one discordant → 1/3.
+    assert!(close(
+        kendall_tau_b(&[1.0, 2.0, 3.0], &[1.0, 3.0, 2.0]).unwrap(),
+        1.0 / 3.0
+    ));
+    // x = (1,1,2), y = (1,2,3): one pair tied in x, two concordant → 2/√(2·3).
+    let tau = kendall_tau_b(&[1.0, 1.0, 2.0], &[1.0, 2.0, 3.0]).unwrap();
+    assert!(close(tau, 2.0 / 6f64.sqrt()));
+    assert_eq!(kendall_tau_b(&[1.0, 1.0], &[1.0, 2.0]), None);
+}
+
+#[test]
+fn quality_skips_masked_rows() {
+    // Labelled rows: fused 0.1 (0), 0.4 (0), 0.35 (1), 0.8 (1): 3 of 4 pairs ordered → 0.75.
+    // The masked row (score 0.0) would add a wrongly ordered pair were it counted as positive.
+    let fused = [0.1, 0.4, 0.35, 0.8, 0.0];
+    let labels = [Some(0.0), Some(0.0), Some(1.0), Some(1.0), None];
+    assert!(close(
+        ranking_quality(&fused, &labels, TaskKind::Binary).unwrap(),
+        0.75
+    ));
+    let tau = ranking_quality(
+        &[1.0, 2.0, 3.0, 9.0],
+        &[Some(1.0), Some(3.0), Some(2.0), None],
+        TaskKind::Regression,
+    );
+    assert!(close(tau.unwrap(), 1.0 / 3.0));
+}
+
+#[test]
+fn objective_weights_importance_and_penalises_floors() {
+    let objective = Objective {
+        importance: vec![1.0, 2.0],
+        floors: vec![None, None],
+    };
+    let e = objective.combine(vec![0.8, 0.6]);
+    assert!(close(e.objective, 2.0) && e.feasible);
+    let floored = Objective {
+        importance: vec![1.0, 2.0],
+        floors: vec![None, Some(0.7)],
+    };
+    let e = floored.combine(vec![0.8, 0.6]);
+    assert!(close(e.objective, 2.0 - 100.0 * 0.1) && !e.feasible);
+    let bad = Objective {
+        importance: vec![1.0, -1.0],
+        floors: vec![None, None],
+    };
+    assert_eq!(bad.validate(2).unwrap_err().field, "importance[1]");
+}
+
+#[test]
+fn csv_round_trips_and_names_bad_input() {
+    let p = two_tasks(
+        vec![vec![0.25, 0.1 + 0.2], vec![0.5, 1e-7]],
+        vec![vec![Some(1.0), Some(0.0)], vec![None, Some(1.0)]],
+    );
+    let csv = p.to_csv();
+    assert_eq!(
+        csv,
+        "click_score,click_label,convert_score,convert_label\n0.25,1,0.5,\n0.30000000000000004,0,0.0000001,1\n"
+    );
+    assert_eq!(Predictions::from_csv(&csv).unwrap(), p);
+    let regression = Predictions::from_csv("a_score,a_label,b_score,b_label\n1,2.5,0,1\n").unwrap();
+    assert_eq!(
+        regression.kinds,
+        vec![TaskKind::Regression, TaskKind::Binary]
+    );
+
+    let err = |text: &str| Predictions::from_csv(text).unwrap_err().to_string();
+    assert!(err("").contains("empty"));
+    assert!(err("a_score,a_label,b_score\n").contains("missing column `b_label`"));
+    assert!(err("a_score,a_label\n1,0\n").contains("at least two tasks"));
+    assert!(err("a_score,a_label,b_score,b_label\n").contains("no data rows"));
+    let ragged = err("a_score,a_label,b_score,b_label\n1,0,1,0\n1,0,1\n");
+    assert!(
+        ragged.contains("line 3") && ragged.contains("3 cells"),
+        "{ragged}"
+    );
+    let nan = err("a_score,a_label,b_score,b_label\n1,0,x,0\n");
+    assert!(
+        nan.contains("line 2, column `b_score`") && nan.contains("`x`"),
+        "{nan}"
+    );
+    assert!(err("a_value,a_label,b_score,b_label\n").contains("`a_value`"));
+}
+
+/// Two uniform scores; task `target`'s label is 1[s₁ + 3 s₂ + 0.3·ε > 2] (ε standard normal),
+/// task `other`'s is 1[s₂ > 0.5]. The best additive fusion for `target` has w₂/w₁ ≈ 3.
+fn planted(rows: usize) -> Predictions {
+    let mut rng = Rng::new(7);
+    let mut scores = vec![Vec::new(), Vec::new()];
+    let mut labels = vec![Vec::new(), Vec::new()];
+    for _ in 0..rows {
+        let (s1, s2) = (rng.uniform(), rng.uniform());
+        let y = f64::from(u8::from(s1 + 3.0 * s2 + 0.3 * rng.normal() > 2.0));
+        scores[0].push(s1);
+        scores[1].push(s2);
+        labels[0].push(Some(y));
+        labels[1].push(Some(f64::from(u8::from(s2 > 0.5))));
+    }
+    two_tasks(scores, labels)
+}
+
+fn target_only() -> Objective {
+    Objective {
+        importance: vec![1.0, 0.0],
+        floors: vec![None, None],
+    }
+}
+
+fn planted_auc(p: &Predictions) -> f64 {
+    let best = FusionFormula::Additive(AdditiveFusion {
+        weights: vec![1.0, 3.0],
+    });
+    target_only().evaluate(&best, p).unwrap().objective
+}
+
+#[test]
+fn cem_recovers_a_planted_weight_ratio() {
+    let p = planted(4000);
+    let start = FusionFormula::named("additive", 2).unwrap();
+    let search = SearchConfig::Cem(CemSettings::default());
+    let result = search.run(&start, &target_only(), &p).unwrap();
+    let ratio = result.best_values[1] / result.best_values[0];
+    // AUC is flat near the optimum, so the ratio is recovered within ±25 % and the AUC to
+    // within 0.002 of the planted fusion's.
+    assert!((2.25..=3.75).contains(&ratio), "ratio {ratio}");
+    assert!(result.best.objective >= planted_auc(&p) - 0.002);
+    assert!(result.best.objective >= result.start.objective);
+    assert!(result.best.objective > result.start.objective + 0.01);
+    assert_eq!(result.history.len(), 20);
+    assert_eq!(
+        result.best_formula.parameters(&p.tasks)[1].value,
+        result.best_values[1]
+    );
+}
+
+#[test]
+fn grid_and_random_find_the_planted_ratio() {
+    let p = planted(4000);
+    let start = FusionFormula::named("additive", 2).unwrap();
+    // Grid points 0, 1.25, …, 5 include the exact ratio 3 (1.25, 3.75).
+    let grid = SearchConfig::Grid(GridSettings { points: 5 });
+    let result = grid.run(&start, &target_only(), &p).unwrap();
+    assert!(
+        close(result.best_values[1] / result.best_values[0], 3.0),
+        "{:?}",
+        result.best_values
+    );
+    let random = SearchConfig::Random(RandomSettings {
+        samples: 300,
+        seed: 1,
+    });
+    let result = random.run(&start, &target_only(), &p).unwrap();
+    let ratio = result.best_values[1] / result.best_values[0];
+    assert!((2.25..=3.75).contains(&ratio), "ratio {ratio}");
+    assert!(result.best.objective >= planted_auc(&p) - 0.002);
+}
+
+#[test]
+fn no_search_returns_worse_than_its_start() {
+    let p = planted(1000);
+    // Start at the planted optimum; tiny searches around poor regions must keep it.
+    let start = FusionFormula::Additive(AdditiveFusion {
+        weights: vec![1.0, 3.0],
+    });
+    let searches = [
+        SearchConfig::Grid(GridSettings { points: 2 }),
+        SearchConfig::Random(RandomSettings {
+            samples: 3,
+            seed: 2,
+        }),
+        SearchConfig::Cem(CemSettings {
+            samples: 2,
+            keep: 1,
+            iterations: 2,
+            ..CemSettings::default()
+        }),
+    ];
+    for search in searches {
+        let result = search.run(&start, &target_only(), &p).unwrap();
+        assert!(
+            result.best.objective >= result.start.objective,
+            "{}",
+            search.name()
+        );
+        for (stats, _) in result.history.iter().zip(0..) {
+            assert!(stats.best <= result.best.objective);
+        }
+    }
+}
+
+#[test]
+fn multiplicative_cem_improves_a_floored_objective() {
+    let p = planted(2000);
+    let start = FusionFormula::named("multiplicative", 2).unwrap();
+    let objective = Objective {
+        importance: vec![1.0, 1.0],
+        floors: vec![Some(0.5), None],
+    };
+    let result = SearchConfig::Cem(CemSettings::default())
+        .run(&start, &objective, &p)
+        .unwrap();
+    assert!(result.best.objective >= result.start.objective);
+    assert!(result.best.feasible);
+}
+
+#[test]
+fn bad_search_settings_are_named() {
+    let p = planted(100);
+    let start = FusionFormula::named("additive", 2).unwrap();
+    let cem = SearchConfig::Cem(CemSettings {
+        keep: 60,
+        ..CemSettings::default()
+    });
+    assert_eq!(
+        cem.run(&start, &target_only(), &p).unwrap_err().field,
+        "cem.keep"
+    );
+    let huge = SearchConfig::Grid(GridSettings { points: 1000 });
+    let extended = FusionFormula::named("extended", 2).unwrap();
+    assert_eq!(
+        huge.run(&extended, &target_only(), &p).unwrap_err().field,
+        "grid.points"
+    );
+    assert!(SearchConfig::named("anneal").is_err());
+}
+
+#[test]
+fn the_fusion_seesaw_trades_one_task_for_the_other() {
+    let p = planted(2000);
+    let start = FusionFormula::named("additive", 2).unwrap();
+    // Sweep w₂ from 0 to 10 with w₁ = 1: task 2's label is s₂ > 0.5, so its AUC rises to 1.
+    let points = fusion_seesaw(&start, &p, 1, (0.0, 10.0), 6).unwrap();
+    assert_eq!(points.len(), 6);
+    assert!(close(points[0].value, 0.0) && close(points[5].value, 10.0));
+    let second: Vec<f64> = points.iter().map(|q| q.qualities[1].unwrap()).collect();
+    assert!(second[5] > second[0] + 0.3, "{second:?}");
+    assert_eq!(
+        fusion_seesaw(&start, &p, 5, (0.0, 1.0), 3)
+            .unwrap_err()
+            .field,
+        "parameter"
+    );
+}
