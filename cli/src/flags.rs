@@ -119,6 +119,9 @@ pub struct TrainArgs {
     /// Write the run JSON here.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write the test split's per-row task scores and labels here (CSV for `seesaw fuse`).
+    #[arg(long)]
+    pub predictions: Option<PathBuf>,
     /// Print the run JSON on stdout instead of the summary.
     #[arg(long)]
     pub json: bool,

@@ -8,19 +8,22 @@
 //! seesaw bench --arch mmoe,ple --backend flex,wgpu --batch-size 256
 //! seesaw aggregate --method mgda --jacobian J.json
 //! seesaw toy --objective cagrad --method mgda --start -8.5,7.5 --steps 1000
+//! seesaw train --dataset funnel --arch esmm --predictions preds.csv
+//! seesaw fuse --predictions preds.csv --formula multiplicative --search cem --importance 1,2
 //! seesaw list
 //! ```
 
 mod bench;
 mod explore;
 mod flags;
+mod fuse;
 mod progress;
 mod sweep;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use seesaw_core::Registry;
 use seesaw_core::device::Backend;
-use seesaw_core::train::{ControlFlow, RunReport, run};
+use seesaw_core::train::{ControlFlow, Progress, RunReport, run, run_with_predictions};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -50,6 +53,9 @@ enum Command {
     Aggregate(explore::AggregateArgs),
     /// Run a method on a 2-D toy objective pair and print its trajectory.
     Toy(explore::ToyArgs),
+    /// Fuse per-task scores (from `train --predictions`) into one ranking score and search
+    /// the fusion formula's parameters for the best importance-weighted per-task quality.
+    Fuse(Box<fuse::FuseArgs>),
     /// List the registered datasets, architectures and weighting methods.
     List,
 }
@@ -67,6 +73,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => exit(bench::bench(&args)),
         Command::Aggregate(args) => exit(explore::aggregate(&args)),
         Command::Toy(args) => exit(explore::toy(&args)),
+        Command::Fuse(args) => exit(fuse::fuse(&args)),
     }
 }
 
@@ -85,7 +92,10 @@ fn train(args: flags::TrainArgs) -> Result<(), String> {
     config.validate().map_err(|e| e.to_string())?;
     let backend = Backend::from_id(&args.backend).map_err(|e| e.to_string())?;
     if let Some(path) = &args.out {
-        check_writable(path)?;
+        check_writable(path, "--out")?;
+    }
+    if let Some(path) = &args.predictions {
+        check_writable(path, "--predictions")?;
     }
     let device = backend.device()?;
     let start = Instant::now();
@@ -98,10 +108,10 @@ fn train(args: flags::TrainArgs) -> Result<(), String> {
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?;
     let memory_every = args.memory_every.filter(|&n| n > 0);
-    let report = pollster::block_on(run(&config, &device, &clock, &mut |p| {
+    let mut on_progress = |p: Progress| {
         bar.update(&p);
         if let Some(every) = memory_every
-            && p.step % every == 0
+            && p.step.is_multiple_of(every)
         {
             eprintln!(
                 "\nmemory: {:?} step {} of {}: rss {}",
@@ -119,8 +129,23 @@ fn train(args: flags::TrainArgs) -> Result<(), String> {
         } else {
             ControlFlow::Continue(())
         }
-    }))
-    .map_err(|e| e.to_string())?;
+    };
+    let report = match &args.predictions {
+        None => pollster::block_on(run(&config, &device, &clock, &mut on_progress))
+            .map_err(|e| e.to_string())?,
+        Some(path) => {
+            let (report, predictions) = pollster::block_on(run_with_predictions(
+                &config,
+                &device,
+                &clock,
+                &mut on_progress,
+            ))
+            .map_err(|e| e.to_string())?;
+            std::fs::write(path, predictions.to_csv())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            report
+        }
+    };
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     match &args.out {
         Some(path) => std::fs::write(path, json + "\n")
@@ -153,13 +178,13 @@ fn resident_memory() -> Option<u64> {
 
 /// Fails before any training when `path` cannot be written (a missing folder, no permission),
 /// so a run is never lost at the end. Leaves no file behind that was not there.
-fn check_writable(path: &std::path::Path) -> Result<(), String> {
+fn check_writable(path: &std::path::Path, flag: &str) -> Result<(), String> {
     let existed = path.exists();
     std::fs::OpenOptions::new()
         .append(true)
         .create(true)
         .open(path)
-        .map_err(|e| format!("--out {} cannot be written: {e}", path.display()))?;
+        .map_err(|e| format!("{flag} {} cannot be written: {e}", path.display()))?;
     if !existed {
         let _ = std::fs::remove_file(path);
     }

@@ -64,7 +64,8 @@ impl Objective {
     /// Scores `formula` on `predictions`.
     ///
     /// # Errors
-    /// Invalid inputs, a formula undefined on some score, or a task whose quality is
+    /// Invalid inputs, a formula undefined on some score, a fused score equal on every row
+    /// (a degenerate ranking; searches skip such candidates), or a task whose quality is
     /// undefined (one class only, or fewer than two labelled rows).
     pub fn evaluate(
         &self,
@@ -73,6 +74,13 @@ impl Objective {
     ) -> Result<Evaluated, ConfigError> {
         self.validate(predictions.tasks.len())?;
         let fused = formula.fuse_all(&predictions.scores)?;
+        if fused.iter().all(|&f| f == fused[0]) {
+            // Every AUC would be 0.5 and every τ-b undefined: a ranking that ranks nothing.
+            return Err(ConfigError::new(
+                formula.name(),
+                "the fused score is the same for every row (all weights or exponents zero?)",
+            ));
+        }
         let qualities = (0..predictions.tasks.len())
             .map(|task| {
                 ranking_quality(&fused, &predictions.labels[task], predictions.kinds[task])

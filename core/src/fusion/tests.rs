@@ -192,6 +192,23 @@ fn objective_weights_importance_and_penalises_floors() {
     };
     let e = floored.combine(vec![0.8, 0.6]);
     assert!(close(e.objective, 2.0 - 100.0 * 0.1) && !e.feasible);
+    // A constant fused score ranks nothing: rejected, not scored 0.5.
+    let p = two_tasks(
+        vec![vec![0.2, 0.7], vec![0.4, 0.1]],
+        vec![vec![Some(0.0), Some(1.0)], vec![Some(1.0), Some(0.0)]],
+    );
+    let zero = FusionFormula::Additive(AdditiveFusion {
+        weights: vec![0.0, 0.0],
+    });
+    let error = objective.evaluate(&zero, &p).unwrap_err();
+    assert!(error.message.contains("same for every row"), "{error}");
+    // Weights (1, 2): fused 1.0, 0.9; click ranks its positive last (AUC 0), convert first (1).
+    let one_two = FusionFormula::Additive(AdditiveFusion {
+        weights: vec![1.0, 2.0],
+    });
+    let e = objective.evaluate(&one_two, &p).unwrap();
+    assert_eq!(e.qualities, vec![0.0, 1.0]);
+    assert!(close(e.objective, 2.0));
     let bad = Objective {
         importance: vec![1.0, -1.0],
         floors: vec![None, None],

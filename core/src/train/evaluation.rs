@@ -6,6 +6,7 @@ use super::gradients::task_losses;
 use super::report::TaskEvaluation;
 use crate::data::{Split, TaskKind, TaskSpec};
 use crate::error::RunError;
+use crate::fusion::Predictions;
 use crate::loss::metric_prediction;
 use crate::metrics::{Metric, auc, log_loss, mse, r_squared, secondary};
 use crate::model::MultiTaskModel;
@@ -215,4 +216,47 @@ fn observed(
             (kept_predictions, kept_labels)
         }
     }
+}
+
+/// Per-row scores and labels of `split` from the predictions read back: one column per task
+/// (`name`), or per component (`name.0`, `name.1`, …) for a task wider than one. A row a
+/// task's mask hides gets no label.
+pub(crate) fn row_predictions(tasks: &[TaskSpec], split: &Split, readout: &Readout) -> Predictions {
+    let mut result = Predictions {
+        tasks: Vec::new(),
+        kinds: Vec::new(),
+        scores: Vec::new(),
+        labels: Vec::new(),
+    };
+    for (task, spec) in tasks.iter().enumerate() {
+        let dim = spec.dim.max(1);
+        let mask = split.masks[task].as_deref();
+        for component in 0..dim {
+            result.tasks.push(if dim == 1 {
+                spec.name.clone()
+            } else {
+                format!("{}.{component}", spec.name)
+            });
+            result.kinds.push(spec.kind);
+            let column = |values: &[f32]| -> Vec<f64> {
+                values
+                    .iter()
+                    .skip(component)
+                    .step_by(dim)
+                    .map(|&v| f64::from(v))
+                    .collect()
+            };
+            result.scores.push(column(&readout.predictions[task]));
+            let labels = column(&split.targets[task])
+                .into_iter()
+                .enumerate()
+                .map(|(row, label)| match mask {
+                    Some(mask) if mask[row] <= 0.5 => None,
+                    _ => Some(label),
+                })
+                .collect();
+            result.labels.push(labels);
+        }
+    }
+    result
 }

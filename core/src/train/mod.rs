@@ -17,7 +17,9 @@ pub use report::{
     BaselineComparison, FinalReport, FinalTask, GateUtilisation, HistoryEntry, RunReport,
     TaskEvaluation, Timing,
 };
-pub use run::{COMPARISON_NOTE, ControlFlow, Phase, Progress, baseline_of, compare, run};
+pub use run::{
+    COMPARISON_NOTE, ControlFlow, Phase, Progress, baseline_of, compare, run, run_with_predictions,
+};
 pub use trainer::Trainer;
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use super::config::RunConfig;
 use super::report::{BaselineComparison, FinalReport, HistoryEntry, RunReport, Timing};
 use super::trainer::Trainer;
 use crate::error::RunError;
+use crate::fusion::Predictions;
 use crate::metrics::{delta_m, mtl_gain};
 use crate::model::{ArchConfig, SingleTaskConfig};
 use crate::weighting::WeightingConfig;
@@ -47,11 +48,43 @@ pub async fn run(
     clock: &dyn Fn() -> f64,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<RunReport, RunError> {
+    Ok(run_with(config, device, clock, progress, false).await?.0)
+}
+
+/// [`run`], plus the multi-task model's per-row scores and labels on the test split (read in
+/// the final evaluation's single read), e.g. for score fusion (`crate::fusion`).
+///
+/// # Errors
+/// As [`run`].
+pub async fn run_with_predictions(
+    config: &RunConfig,
+    device: &Device,
+    clock: &dyn Fn() -> f64,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<(RunReport, Predictions), RunError> {
+    let (report, predictions) = run_with(config, device, clock, progress, true).await?;
+    Ok((report, predictions.expect("asked for predictions")))
+}
+
+async fn run_with(
+    config: &RunConfig,
+    device: &Device,
+    clock: &dyn Fn() -> f64,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+    with_predictions: bool,
+) -> Result<(RunReport, Option<Predictions>), RunError> {
     config.validate()?;
     let data = Arc::new(config.dataset.generate(config.seed)?);
     let started = clock();
-    let (history, final_report, steps_done) =
-        train(config, Arc::clone(&data), device, Phase::Model, progress).await?;
+    let (history, (final_report, predictions), steps_done) = train(
+        config,
+        Arc::clone(&data),
+        device,
+        Phase::Model,
+        progress,
+        with_predictions,
+    )
+    .await?;
     let train_seconds = clock() - started;
     let incomplete = steps_done < config.train.steps;
     let mut notes = Vec::new();
@@ -76,11 +109,18 @@ pub async fn run(
     };
     if config.baselines && !incomplete {
         let baseline_config = baseline_of(config);
-        let (_, baselines, _) =
-            train(&baseline_config, data, device, Phase::Baselines, progress).await?;
+        let (_, (baselines, _), _) = train(
+            &baseline_config,
+            data,
+            device,
+            Phase::Baselines,
+            progress,
+            false,
+        )
+        .await?;
         report.add_baselines(baselines);
     }
-    Ok(report)
+    Ok((report, predictions))
 }
 
 /// How a report's notes read Δm and the MTL gains.
@@ -117,7 +157,8 @@ async fn train(
     device: &Device,
     phase: Phase,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
-) -> Result<(Vec<HistoryEntry>, FinalReport, usize), RunError> {
+    with_predictions: bool,
+) -> Result<(Vec<HistoryEntry>, (FinalReport, Option<Predictions>), usize), RunError> {
     let mut trainer = Trainer::new(config, data, device)?;
     let mut history = Vec::new();
     let steps = config.train.steps;
@@ -140,7 +181,13 @@ async fn train(
         }
     }
     let done = trainer.steps_done();
-    Ok((history, trainer.final_report().await?, done))
+    let last = if with_predictions {
+        let (report, predictions) = trainer.final_report_with_predictions().await?;
+        (report, Some(predictions))
+    } else {
+        (trainer.final_report().await?, None)
+    };
+    Ok((history, last, done))
 }
 
 /// Compares the multi-task model's final report with its single-task baselines' (test split).

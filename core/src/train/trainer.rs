@@ -5,7 +5,7 @@
 
 use super::batches::{BatchOrder, DeviceSplit};
 use super::config::RunConfig;
-use super::evaluation::{Evaluation, Reads, evaluate_tasks};
+use super::evaluation::{Evaluation, Reads, evaluate_tasks, row_predictions};
 use super::gradients::{cosine_matrix, representation_gradients, shared_jacobian};
 use super::report::{GateUtilisation, HistoryEntry, TaskEvaluation};
 use super::step::{StepContext, StepOutcome, compute_step};
@@ -13,6 +13,7 @@ use super::tower_lr::scale_tower_updates;
 use crate::Registry;
 use crate::data::{MultiTaskData, TaskSpec};
 use crate::error::{ConfigError, RunError};
+use crate::fusion::Predictions;
 use crate::model::{ModelShape, MultiTaskModel};
 use crate::rng::Rng;
 use crate::weighting::Weighting;
@@ -323,6 +324,26 @@ impl Trainer {
     /// # Errors
     /// A failed device read.
     pub async fn final_report(&self) -> Result<super::report::FinalReport, RunError> {
+        Ok(self.final_evaluation(false).await?.0)
+    }
+
+    /// [`Trainer::final_report`] plus the test split's per-row scores (sigmoid probabilities
+    /// for binary tasks, ESMM's conditional conversion rate, predictions for regression) and
+    /// labels (masked rows `None`), from the same single asynchronous read.
+    ///
+    /// # Errors
+    /// A failed device read.
+    pub async fn final_report_with_predictions(
+        &self,
+    ) -> Result<(super::report::FinalReport, Predictions), RunError> {
+        let (report, predictions) = self.final_evaluation(true).await?;
+        Ok((report, predictions.expect("asked for predictions")))
+    }
+
+    async fn final_evaluation(
+        &self,
+        with_predictions: bool,
+    ) -> Result<(super::report::FinalReport, Option<Predictions>), RunError> {
         let model = self.model.valid();
         let test = DeviceSplit::upload(
             &self.data.test,
@@ -339,11 +360,10 @@ impl Trainer {
             &self.data.validation,
             &on_validation.read(&mut reads)?,
         );
-        let test = evaluate_tasks(
-            &self.data.tasks,
-            &self.data.test,
-            &on_test.read(&mut reads)?,
-        );
+        let test_readout = on_test.read(&mut reads)?;
+        let test = evaluate_tasks(&self.data.tasks, &self.data.test, &test_readout);
+        let predictions = with_predictions
+            .then(|| row_predictions(&self.data.tasks, &self.data.test, &test_readout));
         let tasks = self
             .data
             .tasks
@@ -362,6 +382,6 @@ impl Trainer {
                 extra: test.extra,
             })
             .collect();
-        Ok(super::report::FinalReport { tasks })
+        Ok((super::report::FinalReport { tasks }, predictions))
     }
 }

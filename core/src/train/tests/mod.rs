@@ -314,3 +314,33 @@ impl Weighting for CheckHostSignals {
 
 mod gradients;
 mod methods;
+
+#[test]
+fn test_predictions_reproduce_the_reported_test_metrics() {
+    let config = config(
+        small_dataset("funnel"),
+        ArchConfig::Esmm(Default::default()),
+        20,
+    );
+    let (_, trainer) = train_with(&config, None);
+    let (report, predictions) =
+        pollster::block_on(trainer.final_report_with_predictions()).unwrap();
+    assert_eq!(report, pollster::block_on(trainer.final_report()).unwrap());
+    assert_eq!(predictions.tasks, vec!["click", "conversion"]);
+    assert_eq!(predictions.rows(), SMALL.test);
+    // Conversion labels exist only on clicked rows.
+    let clicks = predictions.labels[0]
+        .iter()
+        .filter(|l| **l == Some(1.0))
+        .count();
+    assert_eq!(predictions.labels[1].iter().flatten().count(), clicks);
+    for (task, reported) in report.tasks.iter().enumerate() {
+        let recomputed = crate::fusion::ranking_quality(
+            &predictions.scores[task],
+            &predictions.labels[task],
+            predictions.kinds[task],
+        )
+        .unwrap();
+        assert!((recomputed - reported.test_value.unwrap()).abs() < 1e-9);
+    }
+}
