@@ -8,11 +8,13 @@
 //!   weights and optional floors.
 //! - [`SearchConfig`]: grid, random and cross-entropy-method search over a formula's parameters;
 //!   no search returns worse than its start.
+//! - [`train_ltr`]: logistic-regression learning-to-rank fusion on a combined label.
 //! - [`fusion_seesaw`]: every task's quality as one parameter sweeps a range.
 
 mod extended;
 mod formula;
 mod linear;
+mod ltr;
 mod objective;
 mod predictions;
 mod rank_buckets;
@@ -25,6 +27,7 @@ mod tests;
 pub use extended::ExtendedFusion;
 pub use formula::{FusionFormula, Parameter};
 pub use linear::{AdditiveFusion, MultiplicativeFusion};
+pub use ltr::{LtrModel, LtrSettings, combined_labels, train_ltr};
 pub use objective::{Evaluated, Objective, kendall_tau_b, ranking_quality};
 pub use predictions::Predictions;
 pub use rank_buckets::{RankBucketFusion, bucket_scores};
