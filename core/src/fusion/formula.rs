@@ -144,7 +144,8 @@ impl FusionFormula {
     /// The fused score of every row; `scores` holds one column per task.
     ///
     /// # Errors
-    /// Invalid parameters, no rows, or a score where the formula is undefined.
+    /// Invalid parameters, no rows, columns of different lengths, or a score where the formula
+    /// is undefined.
     pub fn fuse_all(&self, scores: &[Vec<f64>]) -> Result<Vec<f64>, ConfigError> {
         self.validate(scores.len())?;
         let rows = scores.first().map_or(0, Vec::len);
@@ -152,6 +153,12 @@ impl FusionFormula {
             return Err(ConfigError::new(
                 "scores",
                 "no rows to fuse (an empty slate)",
+            ));
+        }
+        if let Some(k) = scores.iter().position(|task| task.len() != rows) {
+            return Err(ConfigError::new(
+                format!("scores[{k}]"),
+                format!("{} rows, task 0 has {rows}", scores[k].len()),
             ));
         }
         if let Self::RankBuckets(f) = self {

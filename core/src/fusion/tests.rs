@@ -125,6 +125,8 @@ fn bad_parameters_are_named() {
     assert_eq!(rb.validate(2).unwrap_err().field, "slate");
     let additive = FusionFormula::named("additive", 2).unwrap();
     assert!(additive.fuse_all(&[vec![], vec![]]).is_err());
+    let ragged = additive.fuse_all(&[vec![0.1, 0.2], vec![0.3]]).unwrap_err();
+    assert_eq!(ragged.field, "scores[1]");
     assert_eq!(
         additive.with_values(&[1.0]).unwrap_err().field,
         "parameters"
