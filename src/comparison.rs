@@ -319,7 +319,7 @@ impl Comparison {
     pub fn configuration_count(&self) -> usize {
         let mut seen: Vec<&Labels> = Vec::new();
         for labels in &self.labels {
-            if !seen.iter().any(|s| same_configuration(s, labels)) {
+            if !seen.iter().any(|s| s.same_configuration(labels)) {
                 seen.push(labels);
             }
         }
@@ -334,15 +334,16 @@ impl Comparison {
     /// The runs of a configuration (its summary row's labels), in seed order.
     pub fn runs_of(&self, labels: &Labels) -> Vec<usize> {
         (0..self.labels.len())
-            .filter(|&run| same_configuration(&self.labels[run], labels))
+            .filter(|&run| self.labels[run].same_configuration(labels))
             .collect()
     }
 
-    /// Each configuration's relative gain (%, as Δm) per task over its seeds: the seesaw view's
-    /// points. Configurations without a finished, compared run are left out.
-    pub fn relative_gains(&self) -> Vec<(Labels, Vec<Option<MeanStd>>)> {
-        self.summary()
-            .into_iter()
+    /// Each configuration's relative gain (%, as Δm) per task over its seeds, for the rows of
+    /// its `summary` (the caller's, computed once): the seesaw view's points. Configurations
+    /// without a finished, compared run are left out.
+    pub fn relative_gains(&self, summary: &[SummaryRow]) -> Vec<(Labels, Vec<Option<MeanStd>>)> {
+        summary
+            .iter()
             .filter_map(|row| {
                 let runs: Vec<&RunReport> = self
                     .runs_of(&row.labels)
@@ -362,7 +363,7 @@ impl Comparison {
                         }))
                     })
                     .collect();
-                Some((row.labels, gains))
+                Some((row.labels.clone(), gains))
             })
             .collect()
     }
@@ -383,8 +384,8 @@ pub struct SeesawPoint {
 
 impl Comparison {
     /// The seesaw view's points for tasks `x` and `y`.
-    pub fn seesaw_points(&self, x: usize, y: usize) -> Vec<SeesawPoint> {
-        let gains = self.relative_gains();
+    pub fn seesaw_points(&self, summary: &[SummaryRow], x: usize, y: usize) -> Vec<SeesawPoint> {
+        let gains = self.relative_gains(summary);
         let means: Vec<Vec<f64>> = gains
             .iter()
             .map(|(_, g)| g.iter().map(|s| s.map_or(f64::NAN, |s| s.mean)).collect())
@@ -407,12 +408,16 @@ impl Comparison {
     /// The knob view: per architecture × method, `pick`'s value (Δm for `None`, else that
     /// task's test metric) at each knob value, sorted by the knob. Empty without a knob, or
     /// when the knob's values are not numbers.
-    pub fn knob_lines(&self, pick: Option<usize>) -> Vec<(String, Vec<(f64, MeanStd)>)> {
+    pub fn knob_lines(
+        &self,
+        summary: &[SummaryRow],
+        pick: Option<usize>,
+    ) -> Vec<(String, Vec<(f64, MeanStd)>)> {
         if self.vary.is_none() {
             return Vec::new();
         }
         let mut lines: Vec<(String, Vec<(f64, MeanStd)>)> = Vec::new();
-        for row in self.summary() {
+        for row in summary {
             let Some(knob) = row
                 .labels
                 .knob
@@ -439,11 +444,6 @@ impl Comparison {
         }
         lines
     }
-}
-
-/// Whether two runs belong to the same configuration (everything but the seed).
-pub fn same_configuration(a: &Labels, b: &Labels) -> bool {
-    a.arch == b.arch && a.weighting == b.weighting && a.knob == b.knob
 }
 
 /// A finished playground run as the page stores it.
@@ -700,7 +700,7 @@ mod tests {
         assert_eq!(summary[1].delta_m.unwrap().std, None);
         let csv = runs_csv(&comparison.rows(), None);
         assert_eq!(csv.lines().count(), 5, "a header and 4 runs:\n{csv}");
-        assert_eq!(comparison.relative_gains().len(), 2);
+        assert_eq!(comparison.relative_gains(&comparison.summary()).len(), 2);
         assert_eq!(comparison.configuration_count(), 2);
     }
 
@@ -829,7 +829,8 @@ mod tests {
         while let Some(job) = comparison.take_job() {
             comparison.finished(job, train(&comparison.jobs[job].config));
         }
-        let points = comparison.seesaw_points(0, 1);
+        let summary = comparison.summary();
+        let points = comparison.seesaw_points(&summary, 0, 1);
         assert_eq!(points.len(), 4);
         assert!(points.iter().any(|p| p.pareto));
         assert!(
@@ -837,10 +838,10 @@ mod tests {
             "{}",
             points[1].label
         );
-        let lines = comparison.knob_lines(None);
+        let lines = comparison.knob_lines(&summary, None);
         assert_eq!(lines.len(), 2, "one line per method");
         assert_eq!(lines[0].1.len(), 2, "one point per knob value");
         assert!(lines[0].1[0].0 < lines[0].1[1].0, "sorted by the knob");
-        assert_eq!(comparison.knob_lines(Some(0))[0].1.len(), 2);
+        assert_eq!(comparison.knob_lines(&summary, Some(0))[0].1.len(), 2);
     }
 }

@@ -406,10 +406,7 @@ impl Desk {
             CompareMsg::ExportPng(k) => {
                 if let Some(canvas) = self.canvases[k].cast::<HtmlCanvasElement>() {
                     let name = ["seesaw-view.png", "knob-view.png"][k];
-                    let exported = canvas
-                        .to_data_url_with_type("image/png")
-                        .map_err(|e| format!("{e:?}"))
-                        .and_then(|url| js::download_url(name, &url));
+                    let exported = js::download_canvas(&canvas, name);
                     if let Err(message) = exported {
                         actions.push(Action::Notice(format!("export failed: {message}")));
                     }
@@ -606,7 +603,7 @@ impl Desk {
             && let Some(canvas) = self.canvases[0].cast::<HtmlCanvasElement>()
         {
             let points: Vec<GainPoint> = comparison
-                .seesaw_points(x, y)
+                .seesaw_points(&self.summary, x, y)
                 .into_iter()
                 .map(|p| GainPoint {
                     x: (p.x.mean, p.x.std),
@@ -625,7 +622,7 @@ impl Desk {
             )
         {
             let lines: Vec<KnobLine> = comparison
-                .knob_lines(self.knob_pick)
+                .knob_lines(&self.summary, self.knob_pick)
                 .into_iter()
                 .map(|(label, points)| KnobLine {
                     label,

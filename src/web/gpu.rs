@@ -89,48 +89,37 @@ fn describe(adapter: &JsValue) -> Adapter {
 /// own way of losing one, as a driver reset or a sleeping laptop does). Wraps
 /// `navigator.gpu.requestAdapter` and the adapter's `requestDevice` once.
 fn keep_the_device() {
-    let global = js_sys::global();
-    let Some(gpu) = js::get(&global, &["navigator", "gpu"]) else {
-        return;
-    };
-    let Some(request_adapter) = js_sys::Reflect::get(&gpu, &"requestAdapter".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-    else {
-        return;
-    };
-    let target = gpu.clone();
-    let wrapped = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |options: JsValue| {
-        let call = request_adapter.call1(&target, &options);
-        wasm_bindgen_futures::future_to_promise(async move {
-            let adapter = JsFuture::from(js_sys::Promise::from(call?)).await?;
+    if let Some(gpu) = js::get(&js_sys::global(), &["navigator", "gpu"]) {
+        after_resolve(&gpu, "requestAdapter", |adapter| {
             if !adapter.is_null() && !adapter.is_undefined() {
-                wrap_request_device(&adapter);
+                after_resolve(adapter, "requestDevice", |device| {
+                    let global = js_sys::global();
+                    let _ = js_sys::Reflect::set(&global, &"__seesawGpuDevice".into(), device);
+                });
             }
-            Ok(adapter)
-        })
-    });
-    let _ = js_sys::Reflect::set(&gpu, &"requestAdapter".into(), wrapped.as_ref());
-    wrapped.forget();
+        });
+    }
 }
 
-fn wrap_request_device(adapter: &JsValue) {
-    let Some(request_device) = js_sys::Reflect::get(adapter, &"requestDevice".into())
+/// Replaces the promise-returning method `name` of `object` with one that calls it and hands
+/// what its promise resolves to to `then` before passing it on.
+fn after_resolve(object: &JsValue, name: &str, then: fn(&JsValue)) {
+    let Some(method) = js_sys::Reflect::get(object, &name.into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
     else {
         return;
     };
-    let target = adapter.clone();
+    let target = object.clone();
     let wrapped = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |options: JsValue| {
-        let call = request_device.call1(&target, &options);
+        let call = method.call1(&target, &options);
         wasm_bindgen_futures::future_to_promise(async move {
-            let device = JsFuture::from(js_sys::Promise::from(call?)).await?;
-            let _ = js_sys::Reflect::set(&js_sys::global(), &"__seesawGpuDevice".into(), &device);
-            Ok(device)
+            let resolved = JsFuture::from(js_sys::Promise::from(call?)).await?;
+            then(&resolved);
+            Ok(resolved)
         })
     });
-    let _ = js_sys::Reflect::set(adapter, &"requestDevice".into(), wrapped.as_ref());
+    let _ = js_sys::Reflect::set(object, &name.into(), wrapped.as_ref());
     wrapped.forget();
 }
 

@@ -104,3 +104,11 @@ pub fn download_url(name: &str, url: &str) -> Result<(), String> {
 pub fn wasm_memory_bytes() -> u64 {
     core::arch::wasm32::memory_size::<0>() as u64 * 65_536
 }
+
+/// Offers what `canvas` shows as a PNG download named `name`.
+pub fn download_canvas(canvas: &web_sys::HtmlCanvasElement, name: &str) -> Result<(), String> {
+    let url = canvas
+        .to_data_url_with_type("image/png")
+        .map_err(|e| format!("{e:?}"))?;
+    download_url(name, &url)
+}

@@ -336,12 +336,10 @@ impl App {
                     .cast::<HtmlCanvasElement>()
                     .ok_or_else(|| "no canvas".to_string())
                     .and_then(|canvas| {
-                        canvas
-                            .to_data_url_with_type("image/png")
-                            .map_err(|e| format!("{e:?}"))
-                    })
-                    .and_then(|url| {
-                        js::download_url(&format!("seesaw-{}.png", CHARTS[index].testid), &url)
+                        js::download_canvas(
+                            &canvas,
+                            &format!("seesaw-{}.png", CHARTS[index].testid),
+                        )
                     });
                 if let Err(message) = exported {
                     self.state.notices.push(format!("export failed: {message}"));

@@ -116,6 +116,11 @@ impl Labels {
         }
     }
 
+    /// Whether `other` belongs to the same configuration (everything but the seed).
+    pub fn same_configuration(&self, other: &Labels) -> bool {
+        self.arch == other.arch && self.weighting == other.weighting && self.knob == other.knob
+    }
+
     /// The configuration (everything but the seed): `mmoe · pcgrad · correlation=0.5`.
     pub fn configuration(&self, vary: Option<&str>) -> String {
         let mut label = format!("{} · {}", self.arch, self.weighting);

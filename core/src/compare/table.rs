@@ -111,22 +111,22 @@ pub struct SummaryRow {
 
 /// One row per configuration, in order of first appearance.
 pub fn summarise(rows: &[RunRow]) -> Vec<SummaryRow> {
-    let key = |labels: &Labels| {
-        (
-            labels.arch.clone(),
-            labels.weighting.clone(),
-            labels.knob.clone(),
-        )
-    };
-    let mut keys = Vec::new();
+    let mut firsts: Vec<&Labels> = Vec::new();
     for row in rows {
-        if !keys.contains(&key(&row.labels)) {
-            keys.push(key(&row.labels));
+        if !firsts
+            .iter()
+            .any(|first| first.same_configuration(&row.labels))
+        {
+            firsts.push(&row.labels);
         }
     }
-    keys.into_iter()
-        .map(|k| {
-            let group: Vec<&RunRow> = rows.iter().filter(|r| key(&r.labels) == k).collect();
+    firsts
+        .into_iter()
+        .map(|labels| {
+            let group: Vec<&RunRow> = rows
+                .iter()
+                .filter(|r| r.labels.same_configuration(labels))
+                .collect();
             let done: Vec<&&RunRow> = group
                 .iter()
                 .filter(|r| r.status == RunStatus::Done)
