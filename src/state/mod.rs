@@ -157,11 +157,7 @@ impl PageState {
             hash.push_str(&format!("&backend={}", self.backend_choice.id()));
         }
         if let Some(spec) = &self.comparison_link {
-            let keys = link::encode(spec);
-            if !keys.is_empty() {
-                hash.push('&');
-                hash.push_str(&keys);
-            }
+            link::append(&mut hash, spec);
         }
         hash
     }

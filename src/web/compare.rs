@@ -1038,10 +1038,6 @@ fn comparison_hash(comparison: &Comparison) -> String {
         ..comparison.spec.base.clone()
     };
     let mut hash = url::encode(&base, &[]);
-    let keys = seesaw_core::compare::link::encode(&comparison.spec);
-    if !keys.is_empty() {
-        hash.push('&');
-        hash.push_str(&keys);
-    }
+    seesaw_core::compare::link::append(&mut hash, &comparison.spec);
     hash
 }

@@ -32,6 +32,17 @@ pub fn encode(spec: &GridSpec) -> String {
     pairs.join("&")
 }
 
+/// Appends the comparison's keys to a run's `hash` (nothing when its lists are all empty).
+pub fn append(hash: &mut String, spec: &GridSpec) {
+    let keys = encode(spec);
+    if !keys.is_empty() {
+        if !hash.is_empty() {
+            hash.push('&');
+        }
+        hash.push_str(&keys);
+    }
+}
+
 /// The comparison in `hash`, if it has one, with its `base` left at the default (the caller
 /// decodes the run's own keys), and a notice per value it could not use (that value is
 /// dropped, as a run's link falls back to a default).
