@@ -1,8 +1,12 @@
 //! `seesaw fuse`: score fusion on the per-row predictions `seesaw train --predictions` writes.
-//! Reads the CSV, searches the chosen formula's parameters and prints and writes the result.
+//! Reads the CSV, runs the fusion lab (core `fusion::run_lab`) for each formula asked for, and
+//! prints and writes one table comparing them with each task's own score and the LTR fusions.
 
 use clap::Args;
-use seesaw_core::fusion::{FusionFormula, Objective, Predictions, SearchConfig, SearchResult};
+use seesaw_core::fusion::{
+    FORMULAS, FusionFormula, LabRequest, LabResult, LabRow, LabSweep, Objective, Predictions,
+    SearchConfig, SearchResult, run_lab,
+};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -12,14 +16,15 @@ pub struct FuseArgs {
     /// CSV of per-row task scores and labels (`seesaw train --predictions`).
     #[arg(long)]
     pub predictions: PathBuf,
-    /// additive, multiplicative, extended or rank-buckets; starts from its neutral parameters.
+    /// additive, multiplicative, extended, rank-buckets, a comma list of them, or `all`; each
+    /// starts from its neutral parameters and is searched, one table compares them.
     #[arg(long, default_value = "multiplicative")]
     pub formula: String,
-    /// Start from this formula JSON instead (e.g. a previous `--out`'s `best.formula`, or
+    /// Start from this formula JSON instead (e.g. a previous `--out`'s `best_formula`, or
     /// `{"formula":"additive","weights":[1,2]}`); overrides --formula.
     #[arg(long)]
     pub start: Option<PathBuf>,
-    /// grid, random or cem.
+    /// grid, random, cem, or none (score the start only).
     #[arg(long, default_value = "cem")]
     pub search: String,
     /// Importance of each task's quality in the objective (default: 1 each).
@@ -29,6 +34,14 @@ pub struct FuseArgs {
     /// unit of shortfall.
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub floor: Option<Vec<String>>,
+    /// Also train learning-to-rank fusions (logistic regression and an MLP) on the combined
+    /// label Σ c_k · label_k with these c_k, e.g. `1,3` for click + 3 · conversion.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub ltr_label: Option<Vec<f64>>,
+    /// The fusion seesaw: sweep this parameter (e.g. `beta.conversion`) over its range on the
+    /// best formula and print every task's quality along it.
+    #[arg(long)]
+    pub sweep: Option<String>,
     /// Candidates per iteration (cem) or in all (random).
     #[arg(long)]
     pub samples: Option<usize>,
@@ -49,16 +62,18 @@ pub struct FuseArgs {
     pub out: Option<PathBuf>,
 }
 
-/// What `--out` holds.
+/// What `--out` holds: the table, every formula's lab, and the best search's result at the top
+/// level (`start`, `best`, `best_formula`, `best_values`, `history`).
 #[derive(Serialize)]
 struct FuseReport<'a> {
     predictions: String,
     tasks: &'a [String],
-    search: &'a SearchConfig,
+    search: Option<&'a SearchConfig>,
     objective: &'a Objective,
-    start_formula: &'a FusionFormula,
+    table: Vec<&'a LabRow>,
+    formulas: &'a [LabResult],
     #[serde(flatten)]
-    result: &'a SearchResult,
+    result: Option<&'a SearchResult>,
 }
 
 /// Runs `seesaw fuse`.
@@ -72,32 +87,77 @@ pub fn fuse(args: &FuseArgs) -> Result<(), String> {
     let predictions =
         Predictions::from_csv(&text).map_err(|e| format!("{}: {e}", args.predictions.display()))?;
     let tasks = predictions.tasks.len();
-    let formula = match &args.start {
+    let starts = match &args.start {
         Some(path) => {
             let json = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read --start {}: {e}", path.display()))?;
-            serde_json::from_str::<FusionFormula>(&json)
-                .map_err(|e| format!("--start {}: {e}", path.display()))?
+            vec![
+                serde_json::from_str::<FusionFormula>(&json)
+                    .map_err(|e| format!("--start {}: {e}", path.display()))?,
+            ]
         }
-        None => FusionFormula::named(&args.formula, tasks).map_err(|e| e.to_string())?,
+        None => formulas(&args.formula, tasks)?,
     };
     let search = search_config(args)?;
     let objective = Objective {
         importance: per_task(args.importance.clone(), tasks, "--importance", 1.0)?,
         floors: floors(args.floor.as_deref(), tasks)?,
     };
-    let result = search
-        .run(&formula, &objective, &predictions)
-        .map_err(|e| e.to_string())?;
-    print_table(&predictions.tasks, &formula, &search, &result);
+    let device = seesaw_core::device::Backend::Flex.device()?;
+    let mut labs = Vec::new();
+    for (i, start) in starts.iter().enumerate() {
+        let sweep = match &args.sweep {
+            Some(name) => start
+                .parameters(&predictions.tasks)
+                .iter()
+                .position(|p| &p.name == name),
+            None => None,
+        };
+        let request = LabRequest {
+            start: start.clone(),
+            search: search.clone(),
+            objective: objective.clone(),
+            // The LTR models do not depend on the formula: trained once.
+            ltr_label: if i == 0 { args.ltr_label.clone() } else { None },
+            sweep,
+        };
+        let lab = pollster::block_on(run_lab(&predictions, &request, &device))
+            .map_err(|e| e.to_string())?;
+        labs.push(lab);
+    }
+    if let Some(name) = &args.sweep
+        && labs.iter().all(|lab| lab.sweep.is_none())
+    {
+        let known: Vec<String> = starts[0]
+            .parameters(&predictions.tasks)
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        return Err(format!(
+            "--sweep `{name}` is no parameter of the formula; its parameters: {}",
+            known.join(", ")
+        ));
+    }
+    let table = table_rows(&labs);
+    let best = labs
+        .iter()
+        .filter_map(|lab| lab.search.as_ref())
+        .max_by(|a, b| a.best.objective.total_cmp(&b.best.objective));
+    print_table(&predictions.tasks, search.as_ref(), &table, best);
+    for lab in &labs {
+        if let Some(sweep) = &lab.sweep {
+            print_sweep(&predictions.tasks, lab.best_formula.name(), sweep);
+        }
+    }
     if let Some(path) = &args.out {
         let report = FuseReport {
             predictions: args.predictions.display().to_string(),
             tasks: &predictions.tasks,
-            search: &search,
+            search: search.as_ref(),
             objective: &objective,
-            start_formula: &formula,
-            result: &result,
+            table,
+            formulas: &labs,
+            result: best,
         };
         let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         std::fs::write(path, json + "\n")
@@ -106,9 +166,51 @@ pub fn fuse(args: &FuseArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// The formulas `--formula` names: one, a comma list, or `all`.
+fn formulas(names: &str, tasks: usize) -> Result<Vec<FusionFormula>, String> {
+    let names: Vec<&str> = if names == "all" {
+        FORMULAS.to_vec()
+    } else {
+        names.split(',').map(str::trim).collect()
+    };
+    names
+        .into_iter()
+        .map(|name| FusionFormula::named(name, tasks).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// One table over every formula's lab: the single-task rows and the LTR rows once, each
+/// formula's start and search rows.
+fn table_rows(labs: &[LabResult]) -> Vec<&LabRow> {
+    let mut rows = Vec::new();
+    for (i, lab) in labs.iter().enumerate() {
+        let formula = lab.best_formula.name();
+        rows.extend(
+            lab.rows
+                .iter()
+                .filter(|row| i == 0 || row.method.starts_with(formula)),
+        );
+    }
+    rows
+}
+
 /// The search named by `--search`, with the flags that apply to it; a flag that does not is
 /// an error rather than silently ignored.
-fn search_config(args: &FuseArgs) -> Result<SearchConfig, String> {
+fn search_config(args: &FuseArgs) -> Result<Option<SearchConfig>, String> {
+    if args.search == "none" {
+        for (flag, given) in [
+            ("--samples", args.samples.is_some()),
+            ("--keep", args.keep.is_some()),
+            ("--iterations", args.iterations.is_some()),
+            ("--points", args.points.is_some()),
+            ("--seed", args.seed.is_some()),
+        ] {
+            if given {
+                return Err(format!("{flag} does not apply to --search none"));
+            }
+        }
+        return Ok(None);
+    }
     let mut search = SearchConfig::named(&args.search).map_err(|e| e.to_string())?;
     let unused = |flag: &str, given: bool| {
         if given {
@@ -141,7 +243,7 @@ fn search_config(args: &FuseArgs) -> Result<SearchConfig, String> {
         }
     }
     search.validate().map_err(|e| e.to_string())?;
-    Ok(search)
+    Ok(Some(search))
 }
 
 /// One value per task from `values`, or `default` for every task.
@@ -187,37 +289,84 @@ fn floors(values: Option<&[String]>, tasks: usize) -> Result<Vec<Option<f64>>, S
 
 fn print_table(
     tasks: &[String],
-    formula: &FusionFormula,
-    search: &SearchConfig,
-    result: &SearchResult,
+    search: Option<&SearchConfig>,
+    rows: &[&LabRow],
+    best: Option<&SearchResult>,
 ) {
-    println!(
-        "{} fusion, {} search ({} iteration(s)); quality = AUC (binary) or Kendall tau-b",
-        formula.name(),
-        search.name(),
-        result.history.len()
-    );
-    let mut header = format!("{:<8}", "");
+    match (search, best) {
+        (Some(search), Some(best)) => println!(
+            "{} search ({} iteration(s)); quality = AUC (binary) or Kendall tau-b (regression)",
+            search.name(),
+            best.history.len()
+        ),
+        _ => println!("no search; quality = AUC (binary) or Kendall tau-b (regression)"),
+    }
+    let width = rows
+        .iter()
+        .map(|r| r.method.chars().count())
+        .max()
+        .unwrap_or(6);
+    let mut header = format!("{:<width$}", "");
     for task in tasks {
         header.push_str(&format!(" {task:>12}"));
     }
     println!("{header} {:>12} feasible", "objective");
-    for (label, evaluated) in [("start", &result.start), ("best", &result.best)] {
-        let mut line = format!("{label:<8}");
-        for quality in &evaluated.qualities {
+    for row in rows {
+        let mut line = format!("{:<width$}", row.method);
+        for quality in &row.evaluated.qualities {
             line.push_str(&format!(" {quality:>12.5}"));
         }
         println!(
             "{line} {:>12.5} {}",
-            evaluated.objective,
-            if evaluated.feasible { "yes" } else { "no" }
+            row.evaluated.objective,
+            if row.evaluated.feasible { "yes" } else { "no" }
         );
     }
-    let parameters: Vec<String> = result
-        .parameters
+    if let Some(best) = best {
+        let parameters: Vec<String> = best
+            .parameters
+            .iter()
+            .zip(&best.best_values)
+            .map(|(p, v)| format!("{}={v:.4}", p.name))
+            .collect();
+        println!(
+            "best parameters ({}): {}",
+            best.best_formula.name(),
+            parameters.join(" ")
+        );
+    }
+}
+
+/// The fusion seesaw as a table, the point nearest the best formula's value starred.
+fn print_sweep(tasks: &[String], formula: &str, sweep: &LabSweep) {
+    println!(
+        "fusion seesaw: {formula} {} from {} to {} (* = the best formula's {:.4})",
+        sweep.parameter.name, sweep.parameter.low, sweep.parameter.high, sweep.marked
+    );
+    let nearest = sweep
+        .points
         .iter()
-        .zip(&result.best_values)
-        .map(|(p, v)| format!("{}={v:.4}", p.name))
-        .collect();
-    println!("best parameters: {}", parameters.join(" "));
+        .enumerate()
+        .min_by(|a, b| {
+            (a.1.value - sweep.marked)
+                .abs()
+                .total_cmp(&(b.1.value - sweep.marked).abs())
+        })
+        .map(|(i, _)| i);
+    let mut header = format!("{:>10}", "value");
+    for task in tasks {
+        header.push_str(&format!(" {task:>12}"));
+    }
+    println!("{header}");
+    for (i, point) in sweep.points.iter().enumerate() {
+        let mark = if Some(i) == nearest { "*" } else { " " };
+        let mut line = format!("{mark}{:>9.4}", point.value);
+        for quality in &point.qualities {
+            match quality {
+                Some(q) => line.push_str(&format!(" {q:>12.5}")),
+                None => line.push_str(&format!(" {:>12}", "-")),
+            }
+        }
+        println!("{line}");
+    }
 }

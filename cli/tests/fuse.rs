@@ -102,11 +102,13 @@ fn predictions_reproduce_the_test_auc_and_fuse_searches_them() {
     ]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(stdout.contains("cem search (5 iteration(s))"), "{stdout}");
     assert!(
-        stdout.contains("multiplicative fusion, cem search"),
+        stdout.contains("multiplicative · start")
+            && stdout.contains("click alone")
+            && stdout.contains("best parameters (multiplicative): alpha.click="),
         "{stdout}"
     );
-    assert!(stdout.contains("start") && stdout.contains("best parameters: alpha.click="));
     let result: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&best).unwrap()).unwrap();
     assert_eq!(result["history"].as_array().unwrap().len(), 5);
@@ -116,6 +118,67 @@ fn predictions_reproduce_the_test_auc_and_fuse_searches_them() {
     let end = result["best"]["objective"].as_f64().unwrap();
     assert!(end >= start, "{end} < {start}");
     assert_eq!(result["best"]["qualities"].as_array().unwrap().len(), 2);
+    let table = result["table"].as_array().unwrap();
+    assert_eq!(table.len(), 4, "two tasks alone, the start, the search");
+    assert_eq!(table[3]["evaluated"]["objective"].as_f64().unwrap(), end);
+
+    // Every formula in one table, the LTR fusions, and the fusion seesaw of one parameter.
+    let output = seesaw(&[
+        "fuse",
+        "--predictions",
+        &csv,
+        "--formula",
+        "all",
+        "--search",
+        "random",
+        "--samples",
+        "30",
+        "--ltr-label",
+        "1,3",
+        "--sweep",
+        "weight.conversion",
+        "--out",
+        &best,
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    for method in [
+        "additive · random",
+        "multiplicative · random",
+        "extended · random",
+        "rank-buckets · random",
+        "LTR · logistic",
+        "LTR · MLP",
+    ] {
+        assert!(stdout.contains(method), "{method}: {stdout}");
+    }
+    // weight.conversion is a parameter of additive, extended and rank-buckets: three seesaws.
+    assert_eq!(stdout.matches("fusion seesaw:").count(), 3, "{stdout}");
+    let result: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&best).unwrap()).unwrap();
+    assert_eq!(result["table"].as_array().unwrap().len(), 12);
+    assert_eq!(result["formulas"].as_array().unwrap().len(), 4);
+    assert!(result["formulas"][0]["mlp"]["hidden_bias"].is_array());
+
+    // No search: the start is scored as given (a hand-set formula).
+    let hand = dir.join("hand.json");
+    std::fs::write(
+        &hand,
+        r#"{"formula":"multiplicative","alpha":[0,0],"beta":[1,2]}"#,
+    )
+    .unwrap();
+    let output = seesaw(&[
+        "fuse",
+        "--predictions",
+        &csv,
+        "--start",
+        &hand.display().to_string(),
+        "--search",
+        "none",
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(stdout.starts_with("no search") && !stdout.contains("best parameters"));
 
     // Every formula and search runs on the same file.
     for (formula, search) in [
@@ -187,6 +250,30 @@ fn fuse_names_bad_input() {
     assert!(message.contains("cem.keep"), "{message}");
     let message = stderr(&["fuse", "--predictions", &path, "--floor", "x,-"]);
     assert!(message.contains("--floor: `x`"), "{message}");
+    let message = stderr(&["fuse", "--predictions", &path, "--sweep", "beta.x"]);
+    assert!(
+        message.contains("--sweep `beta.x` is no parameter")
+            && message.contains("alpha.a, alpha.b, beta.a, beta.b"),
+        "{message}"
+    );
+    let message = stderr(&[
+        "fuse",
+        "--predictions",
+        &path,
+        "--search",
+        "none",
+        "--seed",
+        "1",
+    ]);
+    assert!(
+        message.contains("--seed does not apply to --search none"),
+        "{message}"
+    );
+    let message = stderr(&["fuse", "--predictions", &path, "--ltr-label", "1,-2"]);
+    assert!(message.contains("label_weights[1]"), "{message}");
+    std::fs::write(&csv, "a_score,a_label\n0.1,1\n0.3,0\n").unwrap();
+    let message = stderr(&["fuse", "--predictions", &path]);
+    assert!(message.contains("at least two tasks"), "{message}");
     let message = stderr(&["fuse", "--predictions", "/nonexistent/p.csv"]);
     assert!(message.contains("cannot read --predictions"), "{message}");
     std::fs::remove_dir_all(dir).ok();

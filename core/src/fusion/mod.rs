@@ -8,13 +8,17 @@
 //!   weights and optional floors.
 //! - [`SearchConfig`]: grid, random and cross-entropy-method search over a formula's parameters;
 //!   no search returns worse than its start.
-//! - [`train_ltr`]: logistic-regression learning-to-rank fusion on a combined label.
+//! - [`train_ltr`]: logistic-regression learning-to-rank fusion on a combined label;
+//!   [`train_ltr_mlp`]: the same with one hidden layer, trained with burn.
 //! - [`fusion_seesaw`]: every task's quality as one parameter sweeps a range.
+//! - [`run_lab`]: all of it for one request, as the CLI and the page's Fusion panel show it.
 
 mod extended;
 mod formula;
+mod lab;
 mod linear;
 mod ltr;
+mod mlp;
 mod objective;
 mod predictions;
 mod rank_buckets;
@@ -25,9 +29,11 @@ mod sweep;
 mod tests;
 
 pub use extended::ExtendedFusion;
-pub use formula::{FusionFormula, Parameter};
+pub use formula::{FORMULAS, FusionFormula, Parameter};
+pub use lab::{LabRequest, LabResult, LabRow, LabSweep, SWEEP_POINTS, run_lab};
 pub use linear::{AdditiveFusion, MultiplicativeFusion};
 pub use ltr::{LtrModel, LtrSettings, combined_labels, train_ltr};
+pub use mlp::{MlpModel, MlpSettings, train_ltr_mlp};
 pub use objective::{Evaluated, Objective, kendall_tau_b, ranking_quality};
 pub use predictions::Predictions;
 pub use rank_buckets::{RankBucketFusion, bucket_scores};

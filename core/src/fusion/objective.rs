@@ -74,16 +74,34 @@ impl Objective {
     ) -> Result<Evaluated, ConfigError> {
         self.validate(predictions.tasks.len())?;
         let fused = formula.fuse_all(&predictions.scores)?;
+        self.evaluate_scores(formula.name(), &fused, predictions)
+    }
+
+    /// Scores a ranking of `predictions`' rows by `fused` (any fusion's output, e.g. an LTR
+    /// model's); `name` names it in errors.
+    ///
+    /// # Errors
+    /// As [`Self::evaluate`].
+    pub fn evaluate_scores(
+        &self,
+        name: &str,
+        fused: &[f64],
+        predictions: &Predictions,
+    ) -> Result<Evaluated, ConfigError> {
+        self.validate(predictions.tasks.len())?;
+        if fused.iter().any(|f| f.is_nan()) {
+            return Err(ConfigError::new(name, "the fused score is NaN on some row"));
+        }
         if fused.iter().all(|&f| f == fused[0]) {
             // Every AUC would be 0.5 and every τ-b undefined: a ranking that ranks nothing.
             return Err(ConfigError::new(
-                formula.name(),
+                name,
                 "the fused score is the same for every row (all weights or exponents zero?)",
             ));
         }
         let qualities = (0..predictions.tasks.len())
             .map(|task| {
-                ranking_quality(&fused, &predictions.labels[task], predictions.kinds[task])
+                ranking_quality(fused, &predictions.labels[task], predictions.kinds[task])
                     .ok_or_else(|| {
                         ConfigError::new(
                             format!("predictions.{}_label", predictions.tasks[task]),

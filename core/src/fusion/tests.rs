@@ -3,6 +3,7 @@
 use super::*;
 use crate::data::TaskKind;
 use crate::rng::Rng;
+use burn::prelude::Device;
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-12
@@ -483,4 +484,179 @@ fn ltr_beats_every_single_task_score_on_the_combined_label() {
         "{:?}",
         model.weights
     );
+}
+
+/// Click ~ Bernoulli(0.9) where exactly one of s₁, s₂ is above 0.5, else Bernoulli(0.1): an
+/// interaction no weighted sum of the scores ranks (its AUC stays near 0.5).
+fn exclusive_or(rows: usize) -> Predictions {
+    let mut rng = Rng::new(5);
+    let mut scores = vec![Vec::new(), Vec::new()];
+    let mut labels = vec![Vec::new(), Vec::new()];
+    for _ in 0..rows {
+        let (s1, s2) = (rng.uniform(), rng.uniform());
+        let rate = if (s1 > 0.5) != (s2 > 0.5) { 0.9 } else { 0.1 };
+        scores[0].push(s1);
+        scores[1].push(s2);
+        labels[0].push(Some(f64::from(u8::from(rng.bernoulli(rate)))));
+        labels[1].push(None);
+    }
+    two_tasks(scores, labels)
+}
+
+#[test]
+fn mlp_fusion_learns_an_interaction_the_logistic_regression_cannot() {
+    let p = exclusive_or(2000);
+    let label_weights = vec![1.0, 0.0];
+    let combined = combined_labels(&p, &label_weights).unwrap();
+    let auc = |fused: &[f64]| {
+        let labels: Vec<Option<f64>> = combined.iter().map(|v| Some(*v)).collect();
+        ranking_quality(fused, &labels, TaskKind::Binary).unwrap()
+    };
+    let linear = train_ltr(
+        &p,
+        &LtrSettings {
+            label_weights: label_weights.clone(),
+            ..LtrSettings::default()
+        },
+    )
+    .unwrap();
+    let settings = MlpSettings {
+        label_weights,
+        ..MlpSettings::default()
+    };
+    let mlp = pollster::block_on(train_ltr_mlp(&p, &settings, &Device::flex())).unwrap();
+    let (linear_auc, mlp_auc) = (
+        auc(&linear.score_all(&p.scores)),
+        auc(&mlp.score_all(&p.scores)),
+    );
+    // The true rule's AUC is 0.9 (0.9·0.9 + ties); the MLP gets close, the sum stays at chance.
+    assert!(linear_auc < 0.6, "logistic regression {linear_auc}");
+    assert!(mlp_auc > 0.8, "MLP {mlp_auc}");
+    assert!(mlp.loss < linear.loss, "{} vs {}", mlp.loss, linear.loss);
+    // One seed, one model: scored on the host and trained again, the same numbers.
+    let again = pollster::block_on(train_ltr_mlp(&p, &settings, &Device::flex())).unwrap();
+    assert_eq!(again, mlp);
+}
+
+#[test]
+fn mlp_fusion_names_bad_settings() {
+    let p = exclusive_or(20);
+    for (settings, field) in [
+        (
+            MlpSettings {
+                hidden: 0,
+                ..MlpSettings::default()
+            },
+            "hidden",
+        ),
+        (
+            MlpSettings {
+                learning_rate: f64::NAN,
+                ..MlpSettings::default()
+            },
+            "learning_rate",
+        ),
+        (
+            MlpSettings {
+                iterations: 0,
+                ..MlpSettings::default()
+            },
+            "iterations",
+        ),
+        (
+            MlpSettings {
+                label_weights: vec![-1.0, 1.0],
+                ..MlpSettings::default()
+            },
+            "label_weights[0]",
+        ),
+    ] {
+        match pollster::block_on(train_ltr_mlp(&p, &settings, &Device::flex())) {
+            Err(crate::RunError::Config(error)) => assert_eq!(error.field, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_lab_compares_every_ranking_in_one_table() {
+    let p = planted(1000);
+    let request = LabRequest {
+        start: FusionFormula::named("additive", 2).unwrap(),
+        search: Some(SearchConfig::Cem(CemSettings::default())),
+        objective: target_only(),
+        ltr_label: Some(vec![1.0, 0.0]),
+        sweep: Some(1),
+    };
+    let lab = pollster::block_on(run_lab(&p, &request, &Device::flex())).unwrap();
+    let methods: Vec<&str> = lab.rows.iter().map(|row| row.method.as_str()).collect();
+    assert_eq!(
+        methods,
+        [
+            "click alone",
+            "convert alone",
+            "additive · start",
+            "additive · cem",
+            "LTR · logistic",
+            "LTR · MLP"
+        ]
+    );
+    let objective = |i: usize| lab.rows[i].evaluated.objective;
+    // Ranking by s₂ alone scores the target as `evaluate` does; the search never loses to
+    // its start; the LTR models learn the target label and beat either score alone.
+    let alone = target_only()
+        .evaluate_scores("s2", &p.scores[1], &p)
+        .unwrap();
+    assert!(close(objective(1), alone.objective));
+    assert!(objective(3) >= objective(2));
+    assert!(objective(4) > objective(0).max(objective(1)) + 0.02);
+    assert!(objective(5) > objective(0).max(objective(1)) + 0.02);
+    let search = lab.search.as_ref().unwrap();
+    assert_eq!(lab.best_formula, search.best_formula);
+    // The seesaw sweeps w₂ over its range on the best formula, marking the value found.
+    let sweep = lab.sweep.as_ref().unwrap();
+    assert_eq!(sweep.parameter.name, "weight.convert");
+    assert!(close(sweep.marked, search.best_values[1]));
+    assert_eq!(sweep.points.len(), SWEEP_POINTS);
+    assert!(close(sweep.points[SWEEP_POINTS - 1].value, 5.0));
+}
+
+#[test]
+fn the_lab_needs_two_tasks_and_a_valid_sweep() {
+    let p = planted(100);
+    let one = Predictions {
+        tasks: vec!["click".into()],
+        kinds: vec![TaskKind::Binary],
+        scores: vec![p.scores[0].clone()],
+        labels: vec![p.labels[0].clone()],
+    };
+    let request = LabRequest {
+        start: FusionFormula::named("additive", 1).unwrap(),
+        search: None,
+        objective: Objective {
+            importance: vec![1.0],
+            floors: vec![None],
+        },
+        ltr_label: None,
+        sweep: None,
+    };
+    let error = pollster::block_on(run_lab(&one, &request, &Device::flex())).unwrap_err();
+    assert!(error.to_string().contains("at least two tasks"), "{error}");
+    let request = LabRequest {
+        start: FusionFormula::named("additive", 2).unwrap(),
+        search: None,
+        objective: target_only(),
+        ltr_label: None,
+        sweep: Some(2),
+    };
+    let error = pollster::block_on(run_lab(&p, &request, &Device::flex())).unwrap_err();
+    assert!(error.to_string().contains("parameter 2"), "{error}");
+    // Without a search the best formula is the start and the table has no search row.
+    let request = LabRequest {
+        sweep: None,
+        ..request
+    };
+    let lab = pollster::block_on(run_lab(&p, &request, &Device::flex())).unwrap();
+    assert_eq!(lab.rows.len(), 3);
+    assert_eq!(lab.best_formula, request.start);
 }
