@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod chart;
 pub mod chart_data;
 pub mod comparison;
+pub mod fusion_lab;
 pub mod protocol;
 pub mod seesaw;
 pub mod series;

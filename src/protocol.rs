@@ -3,6 +3,7 @@
 //! format is readable in the browser's devtools).
 
 use seesaw_core::ConfigError;
+use seesaw_core::fusion::{LabRequest, LabResult, Predictions};
 use seesaw_core::train::{BaselineComparison, FinalReport, HistoryEntry, RunConfig, RunReport};
 use serde::{Deserialize, Serialize};
 
@@ -114,6 +115,16 @@ pub enum ToWorker {
     Pause,
     /// Do one step, then stay paused.
     Step,
+    /// Run the fusion lab on a finished run's test predictions (between two slices of the
+    /// run in progress, if any); answered by `Fused`.
+    Fuse {
+        /// The request's id; the answer names it.
+        id: u32,
+        /// The test split's per-row scores and labels.
+        predictions: Box<Predictions>,
+        /// The formula, search, objective, LTR label and sweep.
+        request: Box<LabRequest>,
+    },
 }
 
 /// Worker → page. Every message but `Log` names the run it is about.
@@ -168,6 +179,8 @@ pub enum FromWorker {
         final_report: Box<FinalReport>,
         /// MTL gain and Δm, when baselines were trained.
         comparison: Option<Box<BaselineComparison>>,
+        /// The test split's per-row scores and labels (for the Fusion panel).
+        predictions: Box<Predictions>,
     },
     /// A comparison's job finished: the report `seesaw train --out` would write (without
     /// baselines; the page attaches the shared ones).
@@ -176,6 +189,16 @@ pub enum FromWorker {
         run: u32,
         /// The run's config, history, final evaluation and timing.
         report: Box<RunReport>,
+        /// The test split's per-row scores and labels (kept in memory for the Fusion panel,
+        /// not stored).
+        predictions: Box<Predictions>,
+    },
+    /// The fusion lab's answer to `Fuse`.
+    Fused {
+        /// The request's id.
+        id: u32,
+        /// The lab's result, or why it failed.
+        result: Result<Box<LabResult>, String>,
     },
     /// The GPU device was lost mid-run: the worker rebuilt the run on the CPU and replayed it to
     /// the last report (same seed, same batches); it goes on from there.

@@ -4,6 +4,7 @@
 //! it is tested natively; the worker adds only timing, yielding and messaging.
 
 use seesaw_core::RunError;
+use seesaw_core::fusion::Predictions;
 use seesaw_core::train::{
     BaselineComparison, FinalReport, HistoryEntry, RunConfig, Trainer, baseline_of, compare,
 };
@@ -16,8 +17,9 @@ pub enum Event {
     Report(HistoryEntry),
     /// A report of the baselines at the same step.
     Baseline(HistoryEntry),
-    /// The budget is spent: final evaluation and comparison.
-    Finished(FinalReport, Option<BaselineComparison>),
+    /// The budget is spent: final evaluation, comparison, and the test split's per-row
+    /// predictions (from the same read).
+    Finished(FinalReport, Option<BaselineComparison>, Box<Predictions>),
 }
 
 /// A run in progress.
@@ -84,13 +86,17 @@ impl Session {
             }
         }
         if self.trainer.is_done() {
-            let final_report = self.trainer.final_report().await?;
+            let (final_report, predictions) = self.trainer.final_report_with_predictions().await?;
             let comparison = match &self.baseline {
                 Some(baseline) => Some(compare(&final_report, baseline.final_report().await?)),
                 None => None,
             };
             self.finished = true;
-            events.push(Event::Finished(final_report, comparison));
+            events.push(Event::Finished(
+                final_report,
+                comparison,
+                Box::new(predictions),
+            ));
         }
         Ok(events)
     }
@@ -130,7 +136,7 @@ mod tests {
                 match event {
                     Event::Report(entry) => reports.push(entry.step),
                     Event::Baseline(entry) => baselines.push(entry.step),
-                    Event::Finished(report, comparison) => finished = Some((report, comparison)),
+                    Event::Finished(report, comparison, _) => finished = Some((report, comparison)),
                 }
             }
         }

@@ -144,6 +144,9 @@ pub fn fuse(args: &FuseArgs) -> Result<(), String> {
         .filter_map(|lab| lab.search.as_ref())
         .max_by(|a, b| a.best.objective.total_cmp(&b.best.objective));
     print_table(&predictions.tasks, search.as_ref(), &table, best);
+    for note in labs.iter().flat_map(|lab| &lab.notes) {
+        println!("left out: {note}");
+    }
     for lab in &labs {
         if let Some(sweep) = &lab.sweep {
             print_sweep(&predictions.tasks, lab.best_formula.name(), sweep);

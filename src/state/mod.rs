@@ -411,6 +411,7 @@ impl PageState {
                 run,
                 final_report,
                 comparison,
+                ..
             } if current(run) => {
                 self.playing = false;
                 self.finished = Some((*final_report, comparison.map(|c| *c)));

@@ -15,6 +15,7 @@ use crate::protocol::{BackendChoice, FromWorker, ToWorker};
 use crate::state::{Action, PageState};
 use seesaw_core::Registry;
 use seesaw_core::compare::{DELTA_M_CONVENTION, MeanStd, SummaryRow, runs_csv, summary_csv};
+use seesaw_core::fusion::Predictions;
 use seesaw_core::registry::{is_kind_key, kind_ids};
 use seesaw_core::url;
 use std::rc::Rc;
@@ -103,6 +104,11 @@ pub struct Desk {
     drawn: Option<(u64, (usize, usize))>,
     /// Views still to draw.
     pending: [bool; 2],
+    /// The test predictions of the current comparison's finished jobs (in memory only, for
+    /// the Fusion panel), by job.
+    predictions: std::collections::HashMap<usize, Rc<Predictions>>,
+    /// A run just opened in the charts: its label and predictions, for the Fusion panel.
+    opened: Option<(String, Rc<Predictions>)>,
 }
 
 fn hardware_threads() -> usize {
@@ -138,6 +144,8 @@ impl Desk {
             version: 0,
             drawn: None,
             pending: [false; 2],
+            predictions: std::collections::HashMap::new(),
+            opened: None,
         };
         desk.read_saved();
         desk
@@ -258,6 +266,7 @@ impl Desk {
                         "the comparison cannot start: {message}"
                     ))),
                     Ok(comparison) => {
+                        self.predictions.clear();
                         self.comparison = Some(comparison);
                         self.pool = None;
                         self.clock = Some((js::now_ms(), None));
@@ -477,8 +486,13 @@ impl Desk {
                 steps_per_second,
                 ..
             } if mine(run) => comparison.progress(run as usize, step, steps_per_second),
-            FromWorker::Trained { run, report } if mine(run) => {
+            FromWorker::Trained {
+                run,
+                report,
+                predictions,
+            } if mine(run) => {
                 comparison.finished(run as usize, *report);
+                self.predictions.insert(run as usize, Rc::new(*predictions));
                 pool.release(slot);
                 self.save();
                 self.dispatch(state);
@@ -512,7 +526,12 @@ impl Desk {
         self.refresh();
     }
 
-    fn open_run(&self, run: usize) -> Vec<Action> {
+    /// The run last opened in the charts, when its predictions are in memory (taken once).
+    pub fn take_opened(&mut self) -> Option<(String, Rc<Predictions>)> {
+        self.opened.take()
+    }
+
+    fn open_run(&mut self, run: usize) -> Vec<Action> {
         let Some(comparison) = &self.comparison else {
             return Vec::new();
         };
@@ -520,6 +539,16 @@ impl Desk {
             return Vec::new();
         };
         let baseline = comparison.baselines[comparison.baseline_of[run]].clone();
+        let job = comparison
+            .jobs
+            .iter()
+            .position(|job| job.kind == JobKind::Run(run));
+        self.opened = job
+            .and_then(|job| self.predictions.get(&job))
+            .map(|predictions| {
+                let label = comparison.labels[run].file_stem(comparison.vary.as_deref());
+                (label, Rc::clone(predictions))
+            });
         vec![Action::Show {
             report: Box::new(report),
             baseline: baseline.map(Box::new),
@@ -633,7 +662,7 @@ impl Desk {
                 None => "Δm (%)".to_string(),
                 Some(k) => format!("{} test metric", tasks.get(k).cloned().unwrap_or_default()),
             };
-            draw::knob_chart(&canvas, &lines, knob, &what);
+            draw::knob_chart(&canvas, &lines, knob, &what, None);
         }
     }
 

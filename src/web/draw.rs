@@ -466,8 +466,15 @@ pub struct KnobLine {
     pub points: Vec<(f64, f64, Option<f64>)>,
 }
 
-/// Draws a metric (or Δm) against the swept knob, one line per configuration, ± one std.
-pub fn knob_chart(canvas: &HtmlCanvasElement, lines: &[KnobLine], knob: &str, what: &str) {
+/// Draws a metric (or Δm) against the swept knob, one line per configuration, ± one std; a
+/// dashed vertical line at `marker` (the current value), if any.
+pub fn knob_chart(
+    canvas: &HtmlCanvasElement,
+    lines: &[KnobLine],
+    knob: &str,
+    what: &str,
+    marker: Option<f64>,
+) {
     let Some((ctx, width, height)) = prepare(canvas) else {
         return;
     };
@@ -500,6 +507,17 @@ pub fn knob_chart(canvas: &HtmlCanvasElement, lines: &[KnobLine], knob: &str, wh
         (x0 + x1) / 2.0,
         height - 1.0,
     );
+    if let Some(x) = marker.filter(|x| (x_low - x_pad..=x_high + x_pad).contains(x)) {
+        ctx.set_stroke_style_str(AXIS);
+        ctx.set_line_width(1.0);
+        let dash = js_sys::Array::of2(&4.0.into(), &3.0.into());
+        let _ = ctx.set_line_dash(&dash);
+        ctx.begin_path();
+        ctx.move_to(xs.map(x), y0);
+        ctx.line_to(xs.map(x), y1);
+        ctx.stroke();
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
+    }
     for (k, line) in lines.iter().enumerate() {
         let color = task_color(k);
         ctx.set_stroke_style_str(color);

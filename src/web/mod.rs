@@ -5,6 +5,7 @@ mod charts;
 mod compare;
 mod controls;
 mod draw;
+mod fusion;
 mod gpu;
 mod js;
 pub mod page;

@@ -7,9 +7,11 @@ use super::bridge::Bridge;
 use super::charts::{CHARTS, Chart};
 use super::compare::{CompareMsg, Desk};
 use super::draw::task_color;
+use super::fusion::{FusionMsg, Lab};
 use super::{controls, js, panels};
 use crate::protocol::FromWorker;
 use crate::state::{Action, Effect, PageState};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -42,6 +44,8 @@ pub enum Msg {
     Compare(CompareMsg),
     /// Download chart `k` of [`CHARTS`] as PNG.
     ExportChart(usize),
+    /// The Fusion panel.
+    Fusion(FusionMsg),
 }
 
 /// The page's URL hash.
@@ -74,6 +78,10 @@ pub struct App {
     desk: Desk,
     /// The PNG buttons' callback.
     export_chart: Callback<usize>,
+    /// The Fusion panel.
+    lab: Lab,
+    /// The run the Fusion panel's source belongs to (a new run clears it).
+    lab_run: u32,
 }
 
 impl App {
@@ -221,6 +229,8 @@ impl Component for App {
             _on_hash: None,
             desk: Desk::new(ctx.link().callback(Msg::Compare), None),
             export_chart: ctx.link().callback(Msg::ExportChart),
+            lab: Lab::new(ctx.link().callback(Msg::Fusion)),
+            lab_run: 0,
         };
         match Self::start_worker(ctx) {
             Ok(bridge) => app.bridge = Some(bridge),
@@ -263,6 +273,7 @@ impl Component for App {
         if self.desk.needs_draw(&self.state) {
             self.schedule_draw();
         }
+        self.lab.draw();
     }
 }
 
@@ -314,6 +325,19 @@ impl App {
                     {
                         self.first_step = Some((*run, js::now_ms()));
                     }
+                    if let FromWorker::Fused { id, result } = message {
+                        self.lab.receive(id, result);
+                        continue;
+                    }
+                    self.follow_run();
+                    if let FromWorker::Finished {
+                        run, predictions, ..
+                    } = &message
+                        && *run == self.state.run
+                    {
+                        self.lab
+                            .set_source("this run".to_string(), Rc::new((**predictions).clone()));
+                    }
                     let finished = matches!(&message,
                         FromWorker::Finished { run, .. } if *run == self.state.run);
                     let effects = self.state.apply(Action::Worker(message));
@@ -351,9 +375,27 @@ impl App {
                     let effects = self.state.apply(action);
                     self.perform(ctx, effects);
                 }
+                self.follow_run();
+                if let Some((label, predictions)) = self.desk.take_opened() {
+                    self.lab.set_source(label, predictions);
+                }
             }
+            Msg::Fusion(msg) => match self.lab.update(msg) {
+                Some(Ok(message)) => self.perform(ctx, vec![Effect::Send(message)]),
+                Some(Err(message)) => self.state.notices.push(format!("fusion: {message}")),
+                None => {}
+            },
         }
+        self.follow_run();
         true
+    }
+
+    /// A new run in the charts: the Fusion panel's predictions belong to the old one.
+    fn follow_run(&mut self) {
+        if self.state.run != self.lab_run {
+            self.lab_run = self.state.run;
+            self.lab.clear();
+        }
     }
 
     fn page(&self) -> Html {
@@ -382,6 +424,7 @@ impl App {
                             { for CHARTS.iter().enumerate().map(|(k, chart)| self.chart(k, chart, &act)) }
                         </div>
                         { panels::results(state) }
+                        { self.lab.view() }
                         { self.desk.view(state) }
                     </div>
                 </div>

@@ -229,6 +229,18 @@ async fn handle(message: ToWorker, run: &mut Option<Run>, devices: &mut Devices)
                 current.pending_steps += 1;
             }
         }
+        ToWorker::Fuse {
+            id,
+            predictions,
+            request,
+        } => {
+            // On the CPU: the lab's MLP is tiny, and the run in progress keeps its device.
+            let result = seesaw_core::fusion::run_lab(&predictions, &request, &Device::flex())
+                .await
+                .map(Box::new)
+                .map_err(|error| error.to_string());
+            post(&FromWorker::Fused { id, result });
+        }
     }
 }
 
@@ -403,12 +415,13 @@ impl Run {
                 match event {
                     Event::Report(entry) => job.history.push(entry),
                     Event::Baseline(_) => {}
-                    Event::Finished(final_report, _) => {
+                    Event::Finished(final_report, _, predictions) => {
                         self.playing = false;
                         let report = job.finish(final_report, self.session.steps_done());
                         post(&FromWorker::Trained {
                             run: self.id,
                             report: Box::new(report),
+                            predictions,
                         });
                     }
                 }
@@ -426,12 +439,13 @@ impl Run {
                     run: self.id,
                     entry: Box::new(entry),
                 },
-                Event::Finished(final_report, comparison) => {
+                Event::Finished(final_report, comparison, predictions) => {
                     self.playing = false;
                     FromWorker::Finished {
                         run: self.id,
                         final_report: Box::new(final_report),
                         comparison: comparison.map(Box::new),
+                        predictions,
                     }
                 }
             });

@@ -75,6 +75,8 @@ pub struct LabResult {
     pub mlp: Option<MlpModel>,
     /// The fusion seesaw.
     pub sweep: Option<LabSweep>,
+    /// Rankings left out of the table and why (e.g. an LTR model that learned a constant).
+    pub notes: Vec<String>,
 }
 
 /// Runs `request` on `predictions` (the MLP trains on `device`).
@@ -98,6 +100,7 @@ pub async fn run_lab(
     }
     let objective = &request.objective;
     let mut rows = Vec::new();
+    let mut notes = Vec::new();
     for (k, name) in predictions.tasks.iter().enumerate() {
         // A task whose own score is constant ranks nothing: no row, not an error.
         if let Ok(evaluated) = objective.evaluate_scores(name, &predictions.scores[k], predictions)
@@ -137,10 +140,12 @@ pub async fn run_lab(
                 },
             )?;
             let scored = ltr.score_all(&predictions.scores);
-            rows.push(LabRow {
-                method: "LTR · logistic".to_string(),
-                evaluated: objective.evaluate_scores("ltr", &scored, predictions)?,
-            });
+            push_learned(
+                "LTR · logistic",
+                objective.evaluate_scores("ltr", &scored, predictions),
+                &mut rows,
+                &mut notes,
+            );
             let mlp = train_ltr_mlp(
                 predictions,
                 &MlpSettings {
@@ -151,10 +156,12 @@ pub async fn run_lab(
             )
             .await?;
             let scored = mlp.score_all(&predictions.scores);
-            rows.push(LabRow {
-                method: "LTR · MLP".to_string(),
-                evaluated: objective.evaluate_scores("mlp", &scored, predictions)?,
-            });
+            push_learned(
+                "LTR · MLP",
+                objective.evaluate_scores("mlp", &scored, predictions),
+                &mut rows,
+                &mut notes,
+            );
             (Some(ltr), Some(mlp))
         }
         None => (None, None),
@@ -195,5 +202,23 @@ pub async fn run_lab(
         ltr,
         mlp,
         sweep,
+        notes,
     })
+}
+
+/// A learned fusion's row, or a note when its ranking cannot be scored (a model that learned
+/// a constant ranks nothing; the rest of the lab stands).
+fn push_learned(
+    method: &str,
+    evaluated: Result<Evaluated, ConfigError>,
+    rows: &mut Vec<LabRow>,
+    notes: &mut Vec<String>,
+) {
+    match evaluated {
+        Ok(evaluated) => rows.push(LabRow {
+            method: method.to_string(),
+            evaluated,
+        }),
+        Err(error) => notes.push(format!("{method}: {}", error.message)),
+    }
 }

@@ -9,9 +9,11 @@
 
 use crate::data::TaskKind;
 use crate::error::ConfigError;
+use serde::{Deserialize, Serialize};
 
-/// Per-task scores and labels, row-aligned across tasks.
-#[derive(Debug, Clone, PartialEq)]
+/// Per-task scores and labels, row-aligned across tasks. Also serialised as JSON (the page's
+/// worker sends them to the page and back).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Predictions {
     /// Task names, in column order.
     pub tasks: Vec<String>,
