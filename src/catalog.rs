@@ -26,7 +26,8 @@ pub fn dataset(id: &str) -> Option<Entry> {
         "funnel" => entry(
             "Impressions → clicks → conversions. The conversion label exists only on clicked \
              rows (sample-selection bias); the page scores conversion on clicks and on the \
-             entire space.",
+             entire space. `conversion_sparsity` and `selection_bias` add the paper's data \
+             sparsity and a conversion logit that follows the click logit.",
             "Ma et al., Entire Space Multi-Task Model, SIGIR 2018",
         ),
         "scales" => entry(

@@ -41,6 +41,13 @@ pub struct TrainArgs {
     /// Mean conversion rate among clicks (funnel).
     #[arg(long)]
     pub conversion_rate: Option<f64>,
+    /// Share of would-be conversions dropped at random, 0 to 0.99: data sparsity (funnel).
+    #[arg(long)]
+    pub conversion_sparsity: Option<f64>,
+    /// How much of the click logit the conversion logit carries, −3 to 3: sample-selection
+    /// bias (funnel).
+    #[arg(long, allow_hyphen_values = true)]
+    pub selection_bias: Option<f64>,
     /// Task scales σ, one per task (scales).
     #[arg(long, value_delimiter = ',')]
     pub scales: Option<Vec<f64>>,
@@ -201,7 +208,7 @@ impl TrainArgs {
             })
         }
         let on = |given: bool| given.then(|| "true".to_string());
-        let flags: [(&'static str, &'static [&'static str], Option<String>); 22] = [
+        let flags: [(&'static str, &'static [&'static str], Option<String>); 24] = [
             ("--seed", &["seed"], text(&self.seed)),
             ("--baselines", &["baselines"], on(self.baselines)),
             ("--correlation", &["correlation"], text(&self.correlation)),
@@ -213,6 +220,16 @@ impl TrainArgs {
                 "--conversion-rate",
                 &["conversion_rate"],
                 text(&self.conversion_rate),
+            ),
+            (
+                "--conversion-sparsity",
+                &["conversion_sparsity"],
+                text(&self.conversion_sparsity),
+            ),
+            (
+                "--selection-bias",
+                &["selection_bias"],
+                text(&self.selection_bias),
             ),
             ("--scales", &["scales"], list(&self.scales)),
             ("--input-dim", &["input_dim"], text(&self.input_dim)),
