@@ -58,13 +58,14 @@ pub struct FusionForm {
     pub floors: Vec<String>,
     /// The LTR label's weight per task (as typed; all empty: no LTR).
     pub ltr_label: Vec<String>,
-    /// The parameter to sweep (index into the formula's parameters).
-    pub sweep: usize,
+    /// The parameter to sweep (index into the formula's parameters); `None`: the last task's
+    /// lift ([`default_sweep`]).
+    pub sweep: Option<usize>,
 }
 
 impl FusionForm {
     /// The form's defaults for `tasks` tasks: multiplicative, CEM with the core's settings,
-    /// importance 1 each, no floors, LTR label 1 each, the last task's first parameter swept.
+    /// importance 1 each, no floors, LTR label 1 each, the last task's lift swept.
     pub fn for_tasks(tasks: usize) -> Self {
         let cem = CemSettings::default();
         Self {
@@ -77,7 +78,7 @@ impl FusionForm {
             importance: vec!["1".to_string(); tasks],
             floors: vec![String::new(); tasks],
             ltr_label: vec!["1".to_string(); tasks],
-            sweep: tasks.saturating_sub(1),
+            sweep: None,
         }
     }
 
@@ -138,14 +139,33 @@ impl FusionForm {
             )
         };
         let parameters = start.parameters(tasks).len();
+        let sweep = self
+            .sweep
+            .unwrap_or_else(|| default_sweep(&start, tasks))
+            .min(parameters.saturating_sub(1));
         Ok(LabRequest {
             start,
             search,
             objective,
             ltr_label,
-            sweep: Some(self.sweep.min(parameters.saturating_sub(1))),
+            sweep: Some(sweep),
         })
     }
+}
+
+/// The parameter swept unless the user picks one: the last task's weight, or its β where the
+/// formula has no weight (multiplicative) — the knob that trades the other tasks for it.
+pub fn default_sweep(formula: &FusionFormula, tasks: &[String]) -> usize {
+    let parameters = formula.parameters(tasks);
+    let last = tasks.last().map_or("", String::as_str);
+    ["weight", "beta"]
+        .iter()
+        .find_map(|group| {
+            parameters
+                .iter()
+                .position(|p| p.name == format!("{group}.{last}"))
+        })
+        .unwrap_or(parameters.len().saturating_sub(1))
 }
 
 /// Where the lab stands.
@@ -314,8 +334,15 @@ mod tests {
         assert_eq!(request.objective.importance, vec![1.0, 1.0]);
         assert_eq!(request.objective.floors, vec![None, None]);
         assert_eq!(request.ltr_label, Some(vec![1.0, 1.0]));
-        // The multiplicative formula's parameters: α click, α conversion, β click, β conv.
-        assert_eq!(request.sweep, Some(1));
+        // The multiplicative formula's parameters: α click, α conversion, β click, β conv.;
+        // the conversion's β is swept.
+        assert_eq!(request.sweep, Some(3));
+        let extended = FusionFormula::named("extended", 2).unwrap();
+        let tasks = names(&["click", "conversion"]);
+        assert_eq!(
+            extended.parameters(&tasks)[default_sweep(&extended, &tasks)].name,
+            "weight.conversion"
+        );
     }
 
     #[test]
@@ -337,7 +364,7 @@ mod tests {
         form.floors[0] = "0.8".to_string();
         form.ltr_label = vec![String::new(), "3".to_string()];
         form.search = "none".to_string();
-        form.sweep = 50;
+        form.sweep = Some(50);
         let request = form.request(&tasks).unwrap();
         assert_eq!(request.objective.floors, vec![Some(0.8), None]);
         assert_eq!(request.ltr_label, Some(vec![0.0, 3.0]));

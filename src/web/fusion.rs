@@ -4,7 +4,9 @@
 //! thread only draws.
 
 use super::draw::{self, KnobLine};
-use crate::fusion_lab::{FusionLab, LabPhase, SEARCHES, formula_help, formula_names};
+use crate::fusion_lab::{
+    FusionLab, LabPhase, SEARCHES, default_sweep, formula_help, formula_names,
+};
 use crate::protocol::ToWorker;
 use seesaw_core::fusion::{LabResult, Predictions};
 use std::rc::Rc;
@@ -87,7 +89,7 @@ impl Lab {
             }
             FusionMsg::Formula(name) => {
                 form.formula = name;
-                form.sweep = 0;
+                form.sweep = None;
             }
             FusionMsg::Search(name) => form.search = name,
             FusionMsg::Setting(name, value) => match name {
@@ -99,7 +101,7 @@ impl Lab {
             FusionMsg::Importance(k, text) => set(&mut form.importance, k, text),
             FusionMsg::Floor(k, text) => set(&mut form.floors, k, text),
             FusionMsg::LtrLabel(k, text) => set(&mut form.ltr_label, k, text),
-            FusionMsg::Sweep(index) => form.sweep = index,
+            FusionMsg::Sweep(index) => form.sweep = Some(index),
             FusionMsg::Run => {
                 self.drawn = false;
                 return Some(self.lab.start());
@@ -167,7 +169,7 @@ impl Lab {
         };
         let send = &self.send;
         html! {
-            <section class="fusion" data-testid="fusion">
+            <section class="compare fusion" data-testid="fusion">
                 <h2>
                     <button data-testid="fusion-open" onclick={send.reform(|_: MouseEvent| FusionMsg::Toggle)}>
                         { if self.lab.open { "▾ Fusion lab" } else { "▸ Fusion lab" } }
@@ -234,9 +236,15 @@ impl Lab {
                 </tr>
             }
         };
-        let parameters = seesaw_core::fusion::FusionFormula::named(&form.formula, tasks.len())
-            .map(|f| f.parameters(tasks))
-            .unwrap_or_default();
+        let (parameters, swept) =
+            seesaw_core::fusion::FusionFormula::named(&form.formula, tasks.len())
+                .map(|f| {
+                    (
+                        f.parameters(tasks),
+                        form.sweep.unwrap_or_else(|| default_sweep(&f, tasks)),
+                    )
+                })
+                .unwrap_or_default();
         let sweep = send.reform(|e: Event| {
             FusionMsg::Sweep(
                 e.target_unchecked_into::<HtmlSelectElement>()
@@ -247,8 +255,8 @@ impl Lab {
         });
         let running = matches!(self.lab.phase, LabPhase::Running(_));
         html! {
-            <div class="fusion-form">
-                <div>
+            <div class="compare-form fusion-form">
+                <div class="compare-knobs">
                     <label>{ "formula " }{ select("fusion-formula",
                         formula_names().iter().map(|s| s.to_string()).collect(), &form.formula, FusionMsg::Formula) }</label>
                     <label>{ " search " }{ select("fusion-search-kind",
@@ -263,7 +271,7 @@ impl Lab {
                     <label>{ " sweep " }
                         <select onchange={sweep} data-testid="fusion-sweep">
                             { for parameters.iter().enumerate().map(|(i, p)| html! {
-                                <option value={i.to_string()} selected={i == form.sweep}>{ p.name.clone() }</option>
+                                <option value={i.to_string()} selected={i == swept}>{ p.name.clone() }</option>
                             }) }
                         </select></label>
                 </div>
@@ -317,7 +325,7 @@ impl Lab {
                 .join(", ")
         });
         html! {
-            <div class="fusion-result">
+            <div class="compare-table fusion-result">
                 <table data-testid="fusion-table">
                     <tr><th>{ "ranking by" }</th>
                         { for result.tasks.iter().map(|t| html! { <th>{ t.clone() }</th> }) }

@@ -197,6 +197,41 @@ test('CPU: trains 300 steps and every task loss falls', WEBGPU_FLAGS, async (bro
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
+test('the fusion lab: a CEM search on a finished funnel run beats its start', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page, errors } = await open(browser, origin, '#backend=cpu&dataset=funnel&arch=esmm&steps=200&eval_every=100');
+  await ready(page, 'CPU');
+  await page.click('[data-testid="play"]');
+  await waitFor('the run to finish and offer the lab', async () =>
+    (await page.locator('[data-testid="fusion-open"]').count()) > 0, 120_000, 250);
+  await page.click('[data-testid="fusion-open"]');
+  assert(await page.locator('[data-testid="fusion-formula"]').inputValue() === 'multiplicative', 'multiplicative by default');
+  assert(await page.locator('[data-testid="fusion-search-kind"]').inputValue() === 'cem', 'CEM by default');
+  for (const [name, value] of [['samples', '20'], ['keep', '5'], ['iterations', '5']]) {
+    await page.fill(`[data-testid="fusion-${name}"]`, value);
+    await page.dispatchEvent(`[data-testid="fusion-${name}"]`, 'change');
+  }
+  const started = Date.now();
+  await page.click('[data-testid="fusion-search"]');
+  await waitFor('the best objective', async () =>
+    (await page.locator('[data-testid="fusion-best"]').count()) > 0, 60_000, 100);
+  numbers.fusion_search_ms = Date.now() - started;
+  const best = Number(await text(page, 'fusion-best'));
+  const rows = await page.locator('[data-testid="fusion-table"] tr').allTextContents();
+  const objective = (label) => {
+    const row = rows.find((r) => r.startsWith(label));
+    assert(row, `a row "${label}" in ${rows.join(' | ')}`);
+    return Number(row.match(/(-?\d\.\d{4})$/)[1]); // the cells print 4 decimals, concatenated
+  };
+  const start = objective('multiplicative · start');
+  const searched = objective('multiplicative · cem');
+  assert(searched >= start, `the search never loses to its start: ${searched} < ${start}`);
+  assert(Number.isFinite(best) && best >= searched && best > 1.0, `best objective ${best} (two AUCs summed)`);
+  for (const label of ['click alone', 'conversion alone', 'LTR · logistic', 'LTR · MLP']) objective(label);
+  assert(await page.locator('[data-testid="fusion-seesaw"]').count() === 1, 'the fusion seesaw is drawn');
+  numbers.fusion_best_objective = best;
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+});
+
 test('pause stops the counter; step and reset', WEBGPU_FLAGS, async (browser, origin) => {
   const { page } = await open(browser, origin, '#backend=cpu');
   await ready(page, 'CPU');
