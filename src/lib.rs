@@ -10,6 +10,7 @@ pub mod chart;
 pub mod chart_data;
 pub mod comparison;
 pub mod fusion_lab;
+pub mod lessons;
 pub mod protocol;
 pub mod seesaw;
 pub mod series;

@@ -117,6 +117,8 @@ pub struct PageState {
     pub baseline_history: Vec<HistoryEntry>,
     /// The comparison the link holds (`compare.*` keys), its base being [`PageState::config`].
     pub comparison_link: Option<GridSpec>,
+    /// The lesson the link opened (`lesson=<id>`; its preset is already in the config).
+    pub lesson: Option<&'static str>,
     /// Whether the worker must be restarted before the next run.
     worker_dead: bool,
 }
@@ -142,6 +144,7 @@ impl Default for PageState {
             failed: None,
             quadrant_tasks: (0, 1),
             comparison_link: None,
+            lesson: None,
             history: Vec::new(),
             baseline_history: Vec::new(),
             worker_dead: false,
@@ -158,6 +161,9 @@ impl PageState {
         }
         if let Some(spec) = &self.comparison_link {
             link::append(&mut hash, spec);
+        }
+        if let Some(lesson) = self.lesson {
+            hash.push_str(&format!("&lesson={lesson}"));
         }
         hash
     }
@@ -282,6 +288,9 @@ impl PageState {
     }
 
     fn load_hash(&mut self, hash: &str) {
+        let (expanded, lesson, lesson_notice) = crate::lessons::expand(hash);
+        let hash = expanded.as_str();
+        self.lesson = lesson.map(|l| l.id);
         let mut core_pairs = Vec::new();
         let mut page_pairs = Vec::new();
         let (comparison, comparison_notices) = link::decode(hash);
@@ -304,6 +313,7 @@ impl PageState {
         self.hidden = decoded.hidden;
         self.notices = decoded.notices;
         self.notices.extend(comparison_notices);
+        self.notices.extend(lesson_notice);
         self.comparison_link = comparison;
         self.backend_choice = BackendChoice::Auto;
         for pair in page_pairs {

@@ -408,3 +408,32 @@ fn a_lost_device_is_a_notice_and_the_run_goes_on() {
             .any(|n| n.contains("lost") && n.contains("step 5"))
     );
 }
+
+#[test]
+fn a_lesson_link_opens_its_preset_and_keeps_its_own_keys() {
+    let (state, _) = loaded("#lesson=seesaw&steps=40&hide=steps");
+    assert_eq!(state.lesson, Some("seesaw"));
+    assert_eq!(state.config.arch.id(), "shared-bottom");
+    assert_eq!(state.config.train.steps, 40, "the link's own key wins");
+    assert!(state.config.baselines);
+    assert!(state.is_hidden("steps"));
+    assert!(state.notices.is_empty(), "{:?}", state.notices);
+    let hash = state.hash();
+    assert!(hash.ends_with("&lesson=seesaw"), "{hash}");
+    let (again, _) = loaded(&hash);
+    assert_eq!(again.config, state.config);
+    assert_eq!(again.lesson, Some("seesaw"));
+    // A comparison lesson fills the comparison link.
+    let (state, _) = loaded("#lesson=mmoe");
+    let spec = state.comparison_link.expect("a comparison");
+    assert_eq!(spec.arch, ["shared-bottom", "omoe", "mmoe"]);
+    let (state, _) = loaded("#lesson=missing&arch=mmoe");
+    assert!(state.lesson.is_none());
+    assert!(
+        state
+            .notices
+            .iter()
+            .any(|n| n.contains("unknown lesson `missing`"))
+    );
+    assert_eq!(state.config.arch.id(), "mmoe");
+}

@@ -526,6 +526,14 @@ impl Desk {
         self.refresh();
     }
 
+    /// The current comparison and its table, once every run is done.
+    pub fn finished(&self) -> Option<(&Comparison, &[SummaryRow])> {
+        self.comparison
+            .as_ref()
+            .filter(|c| c.phase == Phase::Finished)
+            .map(|c| (c, self.summary.as_slice()))
+    }
+
     /// The run last opened in the charts, when its predictions are in memory (taken once).
     pub fn take_opened(&mut self) -> Option<(String, Rc<Predictions>)> {
         self.opened.take()

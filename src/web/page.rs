@@ -9,6 +9,7 @@ use super::compare::{CompareMsg, Desk};
 use super::draw::task_color;
 use super::fusion::{FusionMsg, Lab};
 use super::{controls, js, panels};
+use crate::lessons::{self, LESSONS, LessonKind, Results};
 use crate::protocol::FromWorker;
 use crate::state::{Action, Effect, PageState};
 use std::rc::Rc;
@@ -82,6 +83,8 @@ pub struct App {
     lab: Lab,
     /// The run the Fusion panel's source belongs to (a new run clears it).
     lab_run: u32,
+    /// The comparison panel's callback (a comparison lesson starts it).
+    compare: Callback<CompareMsg>,
 }
 
 impl App {
@@ -231,6 +234,7 @@ impl Component for App {
             export_chart: ctx.link().callback(Msg::ExportChart),
             lab: Lab::new(ctx.link().callback(Msg::Fusion)),
             lab_run: 0,
+            compare: ctx.link().callback(Msg::Compare),
         };
         match Self::start_worker(ctx) {
             Ok(bridge) => app.bridge = Some(bridge),
@@ -278,6 +282,78 @@ impl Component for App {
 }
 
 impl App {
+    /// The Lessons menu: picking one opens its link.
+    fn lesson_menu(&self) -> Html {
+        let onchange = Callback::from(|event: Event| {
+            let id = event
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            if let (false, Some(window)) = (id.is_empty(), web_sys::window()) {
+                let _ = window.location().set_hash(&format!("lesson={id}"));
+            }
+        });
+        let current = self.state.lesson.unwrap_or("");
+        html! {
+            <label class="lesson-menu">{ "Lessons " }
+                <select {onchange} data-testid="lesson-menu">
+                    <option value="" selected={current.is_empty()}>{ "pick one…" }</option>
+                    { for LESSONS.iter().map(|l| html! {
+                        <option value={l.id} selected={l.id == current}>{ l.title }</option>
+                    }) }
+                </select>
+            </label>
+        }
+    }
+
+    /// The open lesson: what to watch, the button that runs it, and what happened.
+    fn lesson_view(&self, act: &Callback<Action>) -> Html {
+        let Some(lesson) = self.state.lesson.and_then(lessons::lesson) else {
+            return html! {};
+        };
+        let results = match lesson.kind {
+            LessonKind::Run => {
+                self.state
+                    .finished
+                    .as_ref()
+                    .map(|(report, comparison)| Results::Run {
+                        report,
+                        comparison: comparison.as_ref(),
+                    })
+            }
+            LessonKind::Comparison => self
+                .desk
+                .finished()
+                .map(|(comparison, summary)| Results::of_comparison(comparison, summary)),
+        };
+        let outcome = results.as_ref().and_then(|r| (lesson.outcome)(r));
+        let run = match lesson.kind {
+            LessonKind::Run => act.reform(|_: MouseEvent| Action::Play),
+            LessonKind::Comparison => {
+                let compare = self.compare.clone();
+                Callback::from(move |_: MouseEvent| compare.emit(CompareMsg::Start))
+            }
+        };
+        let label = match lesson.kind {
+            LessonKind::Run => "▶ Run this lesson",
+            LessonKind::Comparison => "▶ Run this lesson's comparison",
+        };
+        html! {
+            <section class="lesson" data-testid="lesson" data-lesson={lesson.id}>
+                <h2>{ format!("Lesson: {}", lesson.title) }</h2>
+                <p>{ lesson.watch }</p>
+                <button data-testid="lesson-run" onclick={run}>{ label }</button>
+                <p class="lesson-outcome">
+                    <b>{ "What happened: " }</b>
+                    if let Some(text) = outcome {
+                        <span data-testid="lesson-outcome">{ text }</span>
+                    } else {
+                        <span class="muted">{ "appears here when the results are in." }</span>
+                    }
+                </p>
+            </section>
+        }
+    }
+
     /// Milliseconds from page load to the current run's first step, once it came.
     fn first_step_ms(&self) -> Option<f64> {
         self.first_step
@@ -405,10 +481,12 @@ impl App {
             <div class="page">
                 <header>
                     <h1>{ "Seesaw" }</h1>
+                    { self.lesson_menu() }
                     <p class="tagline">{ "Train multi-task networks in your browser and watch \
                         the tasks help — or fight — each other." }</p>
                 </header>
                 { panels::notices(state, &act) }
+                { self.lesson_view(&act) }
                 { panels::status(state, &act, self.first_step_ms()) }
                 <div class="main">
                     <controls::Controls

@@ -232,6 +232,29 @@ test('the fusion lab: a CEM search on a finished funnel run beats its start', WE
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
+// Every lesson opens from its link and ends with its "what happened" paragraph. CI shortens the
+// runs (`steps=` in the link overrides the preset); SEESAW_LESSON_FULL=1 runs the presets as
+// they are and records each lesson's wall time (the numbers in the lessons' closing note).
+const LESSON_IDS = ['seesaw', 'mmoe', 'ple', 'scales', 'esmm', 'gate-depth'];
+test('every lesson opens from its link, runs, and says what happened', WEBGPU_FLAGS, async (browser, origin) => {
+  const short = process.env.SEESAW_LESSON_FULL ? '' : '&steps=40&eval_every=20';
+  for (const id of LESSON_IDS) {
+    const { page, errors } = await open(browser, origin, `#lesson=${id}&backend=cpu${short}`);
+    await ready(page, 'CPU');
+    assert(await page.locator(`[data-testid="lesson"][data-lesson="${id}"]`).count() === 1, `lesson ${id} is shown`);
+    const started = Date.now();
+    await page.click('[data-testid="lesson-run"]');
+    await waitFor(`lesson ${id}'s outcome`, async () =>
+      (await page.locator('[data-testid="lesson-outcome"]').count()) > 0, 300_000, 250);
+    numbers[`lesson_${id}_s`] = Math.round((Date.now() - started) / 100) / 10;
+    const outcome = await text(page, 'lesson-outcome');
+    if (process.env.SEESAW_LESSON_FULL) console.log(`lesson ${id} (${numbers[`lesson_${id}_s`]} s): ${outcome}`);
+    assert(/\d/.test(outcome) && outcome.length > 40, `lesson ${id}: a paragraph with numbers, got "${outcome}"`);
+    assert(errors.length === 0, `lesson ${id}: console errors: ${errors.join(' | ')}`);
+    await page.close();
+  }
+});
+
 test('pause stops the counter; step and reset', WEBGPU_FLAGS, async (browser, origin) => {
   const { page } = await open(browser, origin, '#backend=cpu');
   await ready(page, 'CPU');

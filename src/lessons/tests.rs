@@ -1,0 +1,293 @@
+//! Every lesson's preset loads cleanly, and every "what happened" paragraph says the paper's
+//! claim held when the numbers show it and says it did not when they do not.
+
+use super::*;
+use seesaw_core::compare::{Labels, MeanStd};
+use seesaw_core::train::{RunConfig, run};
+use seesaw_core::url;
+use std::ops::ControlFlow;
+
+fn mean(mean: f64, std: f64) -> Option<MeanStd> {
+    Some(MeanStd {
+        mean,
+        std: Some(std),
+        n: 2,
+    })
+}
+
+/// A summary row of `arch` at `knob` with these per-task gains and Δm.
+fn row(arch: &str, knob: Option<&str>, gains: &[f64], delta: f64, std: f64) -> SummaryRow {
+    SummaryRow {
+        labels: Labels {
+            arch: arch.to_string(),
+            weighting: "equal".to_string(),
+            knob: knob.map(str::to_string),
+            seed: 1,
+        },
+        tasks: vec!["task1".into(), "task2".into()],
+        metrics: vec!["mse".into(), "mse".into()],
+        test: vec![None, None],
+        gains: gains.iter().map(|g| mean(*g, 0.01)).collect(),
+        delta_m: mean(delta, std),
+        steps_per_second: None,
+        runs: 2,
+        failed: 0,
+    }
+}
+
+/// A real finished run of lesson `id`'s base config, tiny.
+fn tiny_report(id: &str) -> RunReport {
+    let (hash, _, _) = expand(&format!(
+        "lesson={id}&steps=20&eval_every=10&baselines=false"
+    ));
+    let run_keys: Vec<&str> = hash
+        .split('&')
+        .filter(|p| !p.starts_with("compare."))
+        .collect();
+    let decoded = url::decode(&run_keys.join("&"));
+    assert!(decoded.notices.is_empty(), "{:?}", decoded.notices);
+    let config: RunConfig = decoded.config;
+    pollster::block_on(run(
+        &config,
+        &burn::prelude::Device::flex(),
+        &|| 0.0,
+        &mut |_| ControlFlow::Continue(()),
+    ))
+    .unwrap()
+}
+
+#[test]
+fn every_preset_decodes_without_a_notice_and_a_link_overrides_it() {
+    for lesson in &LESSONS {
+        let (hash, found, notice) = expand(&format!("#lesson={}", lesson.id));
+        assert_eq!(found.map(|l| l.id), Some(lesson.id));
+        assert!(notice.is_none());
+        let run_keys: Vec<&str> = hash
+            .split('&')
+            .filter(|p| !p.starts_with("compare."))
+            .collect();
+        let decoded = url::decode(&run_keys.join("&"));
+        assert!(
+            decoded.notices.is_empty(),
+            "{}: {:?}",
+            lesson.id,
+            decoded.notices
+        );
+        decoded.config.validate().unwrap();
+        let (comparison, notices) = seesaw_core::compare::link::decode(&hash);
+        assert!(notices.is_empty(), "{}: {notices:?}", lesson.id);
+        assert_eq!(
+            comparison.is_some(),
+            lesson.kind == LessonKind::Comparison,
+            "{}",
+            lesson.id
+        );
+    }
+    let (hash, _, _) = expand("lesson=seesaw&steps=40&hide=steps");
+    assert!(
+        hash.contains("steps=40") && !hash.contains("steps=1500"),
+        "{hash}"
+    );
+    assert!(hash.contains("hide=steps") && hash.contains("arch=shared-bottom"));
+    assert!(!hash.contains("lesson="));
+    let (hash, found, notice) = expand("lesson=nope&arch=mmoe");
+    assert!(found.is_none() && hash == "arch=mmoe");
+    assert!(
+        notice
+            .unwrap()
+            .contains("unknown lesson `nope`; known: seesaw, mmoe")
+    );
+    let (hash, found, notice) = expand("#arch=mmoe");
+    assert!(hash == "arch=mmoe" && found.is_none() && notice.is_none());
+}
+
+fn seesaw_text(gains: [f64; 2]) -> String {
+    let mut report = tiny_report("seesaw");
+    report.final_report.tasks.truncate(2);
+    let comparison = BaselineComparison {
+        baselines: report.final_report.clone(),
+        mtl_gain: gains.iter().map(|g| Some(*g)).collect(),
+        delta_m: Some(1.5),
+    };
+    (lesson("seesaw").unwrap().outcome)(&Results::Run {
+        report: &report.final_report,
+        comparison: Some(&comparison),
+    })
+    .unwrap()
+}
+
+#[test]
+fn the_seesaw_lesson_says_which_end_went_down() {
+    let text = seesaw_text([0.02, -0.01]);
+    assert!(text.starts_with("The seesaw happened"), "{text}");
+    assert!(text.contains("helped task1 and hurt task2"), "{text}");
+    assert!(
+        text.contains("task1 +0.0200, task2 -0.0100 (Δm +1.5 %)"),
+        "{text}"
+    );
+    assert!(seesaw_text([-0.02, -0.01]).starts_with("Negative transfer on every task"));
+    assert!(seesaw_text([0.02, 0.01]).starts_with("No seesaw in this run"));
+}
+
+#[test]
+fn the_mmoe_lesson_checks_the_papers_trend() {
+    let outcome = lesson("mmoe").unwrap().outcome;
+    let summary = |gap_high: f64, gap_low: f64| {
+        vec![
+            row("shared-bottom", Some("1"), &[0.0, 0.0], -5.0, 2.0),
+            row("mmoe", Some("1"), &[0.0, 0.0], -5.0 + gap_high, 2.0),
+            row("shared-bottom", Some("0"), &[0.0, 0.0], -20.0, 3.0),
+            row("mmoe", Some("0"), &[0.0, 0.0], -20.0 + gap_low, 3.0),
+        ]
+    };
+    let held = summary(1.0, 6.0);
+    let text = outcome(&Results::Comparison {
+        summary: &held,
+        reports: Vec::new(),
+    })
+    .unwrap();
+    assert!(text.contains("As the paper reports"), "{text}");
+    assert!(text.contains("+1.0 → +6.0 points"), "{text}");
+    assert!(text.contains("at correlation 1: shared bottom -5.0 ± 2.0 %, MMoE -4.0 ± 2.0 %"));
+    let failed = summary(1.0, -2.0);
+    let text = outcome(&Results::Comparison {
+        summary: &failed,
+        reports: Vec::new(),
+    })
+    .unwrap();
+    assert!(text.contains("Unlike the paper"), "{text}");
+    let flat = summary(4.0, 2.0);
+    let text = outcome(&Results::Comparison {
+        summary: &flat,
+        reports: Vec::new(),
+    })
+    .unwrap();
+    assert!(text.contains("did not grow"), "{text}");
+}
+
+#[test]
+fn the_ple_lesson_checks_the_papers_claim() {
+    let outcome = lesson("ple").unwrap().outcome;
+    let held = vec![
+        row("shared-bottom", None, &[0.01, -0.02], -1.0, 1.0),
+        row("mmoe", None, &[0.02, -0.01], 0.5, 1.0),
+        row("cgc", None, &[0.01, 0.01], 1.0, 1.0),
+        row("ple", None, &[0.02, 0.01], 2.0, 1.0),
+    ];
+    let text = outcome(&Results::Comparison {
+        summary: &held,
+        reports: Vec::new(),
+    })
+    .unwrap();
+    assert!(text.contains("The paper's claim held here: ple"), "{text}");
+    assert!(text.contains("shared-bottom (+0.0100, -0.0200)"), "{text}");
+    let failed = vec![
+        row("shared-bottom", None, &[0.03, 0.02], 3.0, 1.0),
+        row("ple", None, &[0.02, -0.01], 2.0, 1.0),
+    ];
+    let text = outcome(&Results::Comparison {
+        summary: &failed,
+        reports: Vec::new(),
+    })
+    .unwrap();
+    assert!(
+        text.contains("did not hold in this run: shared-bottom"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_scales_lesson_reads_the_learned_weights() {
+    let outcome = lesson("scales").unwrap().outcome;
+    let base = tiny_report("scales");
+    let with = |method: &str, weights: [f64; 2]| {
+        let mut report = base.clone();
+        report.config =
+            seesaw_core::registry::with_kind(&report.config, "weighting", method).unwrap();
+        let last = report.history.last_mut().unwrap();
+        last.train_loss = vec![0.5, 5000.0];
+        last.weights = weights.to_vec();
+        report
+    };
+    let equal = with("equal", [1.0, 1.0]);
+    let up = with("uncertainty", [1.9, 0.1]);
+    let down = with("gradnorm", [0.5, 1.5]);
+    let text = outcome(&Results::Comparison {
+        summary: &[],
+        reports: vec![&equal, &up, &down],
+    })
+    .unwrap();
+    assert!(
+        text.contains("equal 1.00, uncertainty 19.00, gradnorm 0.33"),
+        "{text}"
+    );
+    assert!(text.contains("10000× the small one's"), "{text}");
+    assert!(
+        text.contains("uncertainty pushed the small task's weight above"),
+        "{text}"
+    );
+    let text = outcome(&Results::Comparison {
+        summary: &[],
+        reports: vec![&equal, &down],
+    })
+    .unwrap();
+    assert!(text.contains("Neither learned method"), "{text}");
+}
+
+#[test]
+fn the_esmm_lesson_says_where_esmm_wins() {
+    let outcome = lesson("esmm").unwrap().outcome;
+    let base = tiny_report("esmm");
+    let with = |arch: &str, correlation: &str, ctcvr: f64, cvr: f64| {
+        let mut report = base.clone();
+        let mut config = seesaw_core::registry::with_kind(&report.config, "arch", arch).unwrap();
+        config = url::try_with_value(&config, "correlation", correlation).unwrap();
+        report.config = config;
+        let extra = &mut report.final_report.tasks[1].extra;
+        extra.insert("ctcvr_auc".into(), ctcvr);
+        extra.insert("cvr_auc_entire_space".into(), cvr);
+        report
+    };
+    let reports = [
+        with("esmm", "1", 0.94, 0.87),
+        with("shared-bottom", "1", 0.90, 0.85),
+        with("esmm", "0", 0.82, 0.62),
+        with("shared-bottom", "0", 0.81, 0.70),
+    ];
+    let summary = vec![
+        row("esmm", Some("1"), &[0.0, 0.0], 0.0, 0.0),
+        row("esmm", Some("0"), &[0.0, 0.0], 0.0, 0.0),
+    ];
+    let text = outcome(&Results::Comparison {
+        summary: &summary,
+        reports: reports.iter().collect(),
+    })
+    .unwrap();
+    assert!(
+        text.contains("At correlation 1 ESMM beat the click-trained model (CTCVR AUC 0.940 vs 0.900, entire-space CVR AUC 0.870 vs 0.850)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("At correlation 0 ESMM did not beat"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_gate_depth_lesson_weighs_the_change_against_the_seed_spread() {
+    let outcome = lesson("gate-depth").unwrap().outcome;
+    let text = |deep: f64| {
+        let summary = vec![
+            row("mmoe", Some("0"), &[0.0, 0.0], 1.0, 2.0),
+            row("mmoe", Some("2"), &[0.0, 0.0], deep, 2.0),
+        ];
+        outcome(&Results::Comparison {
+            summary: &summary,
+            reports: Vec::new(),
+        })
+        .unwrap()
+    };
+    assert!(text(2.0).contains("within the seed spread"));
+    assert!(text(5.0).contains("the deeper gate helped"));
+    assert!(text(-3.0).contains("the deeper gate hurt"));
+}
