@@ -6,7 +6,7 @@
 
 use crate::protocol::ToWorker;
 use seesaw_core::fusion::{
-    CemSettings, FORMULAS, FusionFormula, GridSettings, LabRequest, LabResult, Objective,
+    CemSettings, FORMULAS, FusionFormula, GridSettings, LabRequest, LabResult, LabRow, Objective,
     Predictions, RandomSettings, SearchConfig,
 };
 use std::rc::Rc;
@@ -201,6 +201,9 @@ pub struct FusionLab {
     pub form: FusionForm,
     /// The last request's state.
     pub phase: LabPhase,
+    /// The searched rows of earlier requests on the same source (one per formula · search,
+    /// the latest kept), so the table compares formulas and searches across requests.
+    pub earlier: Vec<LabRow>,
     next_id: u32,
 }
 
@@ -211,6 +214,7 @@ impl Default for FusionLab {
             open: false,
             form: FusionForm::for_tasks(0),
             phase: LabPhase::Idle,
+            earlier: Vec::new(),
             next_id: 1,
         }
     }
@@ -235,6 +239,7 @@ impl FusionLab {
         if !same_tasks {
             self.form = FusionForm::for_tasks(predictions.tasks.len());
         }
+        self.earlier.clear();
         self.source = Some(Source { label, predictions });
         self.phase = LabPhase::Idle;
     }
@@ -246,10 +251,14 @@ impl FusionLab {
     pub fn start(&mut self) -> Result<ToWorker, String> {
         let source = self
             .source
-            .as_ref()
+            .clone()
             .ok_or_else(|| "no finished run with two or more tasks to fuse".to_string())?;
         match self.form.request(&source.predictions.tasks) {
             Ok(request) => {
+                if let LabPhase::Done(previous) = std::mem::replace(&mut self.phase, LabPhase::Idle)
+                {
+                    self.keep_searched(previous);
+                }
                 let id = self.next_id;
                 self.next_id += 1;
                 self.phase = LabPhase::Running(id);
@@ -272,9 +281,28 @@ impl FusionLab {
             return;
         }
         self.phase = match result {
-            Ok(result) => LabPhase::Done(result),
+            Ok(result) => {
+                // This result's own rows are shown in full; drop their earlier copies.
+                self.earlier
+                    .retain(|old| !result.rows.iter().any(|row| row.method == old.method));
+                LabPhase::Done(result)
+            }
             Err(message) => LabPhase::Failed(message),
         };
+    }
+
+    /// Keeps `result`'s search row (the latest per formula · search).
+    fn keep_searched(&mut self, result: Box<LabResult>) {
+        if result.search.is_none() {
+            return;
+        }
+        let formula = format!("{} · ", result.best_formula.name());
+        let searched =
+            |row: &LabRow| row.method.starts_with(&formula) && !row.method.ends_with("start");
+        if let Some(row) = result.rows.into_iter().find(searched) {
+            self.earlier.retain(|old| old.method != row.method);
+            self.earlier.push(row);
+        }
     }
 
     /// The best objective found (the `fusion-best` hook), once done.
@@ -439,5 +467,29 @@ mod tests {
         lab.receive(id, Ok(Box::new(result)));
         let best = lab.best_objective().unwrap();
         assert!(best >= search_best);
+        // A second request with another formula: the first one's search row is kept.
+        lab.form.formula = "additive".to_string();
+        let ToWorker::Fuse {
+            id,
+            predictions,
+            request,
+        } = lab.start().unwrap()
+        else {
+            panic!("a Fuse message")
+        };
+        let result = pollster::block_on(seesaw_core::fusion::run_lab(
+            &predictions,
+            &request,
+            &burn::prelude::Device::flex(),
+        ))
+        .unwrap();
+        lab.receive(id, Ok(Box::new(result)));
+        let earlier: Vec<&str> = lab.earlier.iter().map(|r| r.method.as_str()).collect();
+        assert_eq!(earlier, ["multiplicative · cem"]);
+        assert!(close(lab.earlier[0].evaluated.objective, search_best));
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
     }
 }

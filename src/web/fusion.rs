@@ -342,6 +342,16 @@ impl Lab {
                             </tr>
                         }
                     }) }
+                    { for self.lab.earlier.iter().map(|row| {
+                        let e = &row.evaluated;
+                        let cells = e.qualities.iter().copied().chain(std::iter::once(e.objective));
+                        html! {
+                            <tr class="earlier" title="an earlier search on these predictions">
+                                <td>{ format!("{} (earlier)", row.method) }</td>
+                                { for cells.map(|v| html! { <td>{ format!("{v:.4}") }</td> }) }
+                            </tr>
+                        }
+                    }) }
                 </table>
                 <p>{ "best objective: " }<b data-testid="fusion-best">{ format!("{best_objective:.4}") }</b>
                     if let Some(parameters) = parameters {
