@@ -2,10 +2,8 @@
 //! toy objective, as JSON.
 
 use clap::Args;
-use seesaw_core::Registry;
-use seesaw_core::data::{TaskKind, TaskSpec};
-use seesaw_core::toy::{ToyObjective, ToySettings, run_toy};
-use seesaw_core::weighting::{MethodContext, Weighting, WeightingConfig, aggregate_rows};
+use seesaw_core::toy::{ToyObjective, ToyRequest, ToySettings, run_request};
+use seesaw_core::weighting::{Weighting, aggregate_rows};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -55,22 +53,7 @@ fn build(
     seed: u64,
     learning_rate: f64,
 ) -> Result<Box<dyn Weighting>, String> {
-    let config = WeightingConfig::from_id(id).map_err(|e| e.to_string())?;
-    let tasks = (1..=tasks)
-        .map(|k| TaskSpec {
-            name: format!("task{k}"),
-            kind: TaskKind::Regression,
-            dim: 1,
-            follows: None,
-        })
-        .collect();
-    config
-        .build(&MethodContext {
-            tasks,
-            seed,
-            learning_rate,
-        })
-        .map_err(|e| e.to_string())
+    seesaw_core::toy::method_by_id(id, tasks, seed, learning_rate)
 }
 
 pub fn aggregate(args: &AggregateArgs) -> Result<(), String> {
@@ -100,21 +83,20 @@ pub fn toy(args: &ToyArgs) -> Result<(), String> {
         Some(point) => return Err(format!("--start takes x,y; got {} numbers", point.len())),
         None => objective.start_points(),
     };
-    if args.steps == 0 || !(args.lr > 0.0 && args.lr <= 10.0) {
-        return Err("--steps must be at least 1 and --lr in (0, 10]".into());
-    }
-    let settings = ToySettings {
+    // The page's toy view runs the same request, so its points are these.
+    let request = ToyRequest {
+        objective,
+        methods: vec![args.method.clone()],
+        starts,
         steps: args.steps,
         learning_rate: args.lr,
-        record_every: args.record_every.max(1),
+        record_every: args.record_every,
+        seed: args.seed,
     };
-    let runs = starts
-        .into_iter()
-        .map(|start| {
-            let mut method = build(&args.method, 2, args.seed, args.lr)?;
-            run_toy(objective, method.as_mut(), start, settings)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let runs = run_request(&request)
+        .map_err(|e| format!("--steps/--lr/--method: {e}"))?
+        .remove(0)
+        .runs;
     let json = serde_json::json!({
         "objective": objective.id(),
         "method": args.method,

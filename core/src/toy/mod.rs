@@ -3,9 +3,14 @@
 
 mod dual;
 
+use crate::Registry;
+use crate::data::{TaskKind, TaskSpec};
 use crate::error::ConfigError;
 use crate::weighting::adam::HostAdam;
-use crate::weighting::{Weighting, aggregate::Gram, aggregate::min_norm_weights, aggregate_rows};
+use crate::weighting::{
+    MethodContext, Weighting, WeightingConfig, aggregate::Gram, aggregate::min_norm_weights,
+    aggregate_rows,
+};
 use dual::Dual;
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +112,62 @@ impl ToyObjective {
         }
     }
 
+    /// Both objectives' values at `point`.
+    pub fn values(self, point: [f64; 2]) -> [f64; 2] {
+        let [f1, f2] = self.evaluate(point);
+        [f1.value, f2.value]
+    }
+
+    /// The Pareto set, as points ordered along it. Concave: the segment between the two
+    /// minima, in 201 points. CAGrad: traced numerically — for x₁ every `dx1` over (−7, 7),
+    /// the x₂ in [−10, −6] where the two gradients are anti-parallel (their cross product
+    /// changes sign while their inner product is negative), refined by bisection; a scan of
+    /// all of [−10, 10]² finds no other Pareto-stationary curve (the test checks it).
+    pub fn pareto_set(self, dx1: f64) -> Vec<[f64; 2]> {
+        match self {
+            ToyObjective::Concave => {
+                let end = 1.0 / 2f64.sqrt();
+                (0..=200)
+                    .map(|i| {
+                        let t = -end + 2.0 * end * f64::from(i) / 200.0;
+                        [t, t]
+                    })
+                    .collect()
+            }
+            ToyObjective::Cagrad => {
+                let cross = |x1: f64, x2: f64| {
+                    let [f1, f2] = self.evaluate([x1, x2]);
+                    let (a, b) = (f1.gradient, f2.gradient);
+                    (a[0] * b[1] - a[1] * b[0], a[0] * b[0] + a[1] * b[1])
+                };
+                let mut points = Vec::new();
+                let mut x1 = -7.0 + dx1.min(0.01);
+                while x1 < 7.0 {
+                    let mut x2 = -10.0;
+                    while x2 < -6.0 {
+                        let (c_low, _) = cross(x1, x2);
+                        let (c_high, dot) = cross(x1, x2 + 0.01);
+                        if (c_low > 0.0) != (c_high > 0.0) && dot < 0.0 {
+                            let (mut low, mut high) = (x2, x2 + 0.01);
+                            for _ in 0..50 {
+                                let middle = 0.5 * (low + high);
+                                if (cross(x1, middle).0 > 0.0) == (c_low > 0.0) {
+                                    low = middle;
+                                } else {
+                                    high = middle;
+                                }
+                            }
+                            points.push([x1, 0.5 * (low + high)]);
+                        }
+                        x2 += 0.01;
+                    }
+                    x1 += dx1;
+                }
+                points
+            }
+        }
+    }
+
     /// ||min-norm convex combination of the two gradients||: zero exactly at Pareto-stationary
     /// points.
     pub fn stationarity(self, point: [f64; 2]) -> f64 {
@@ -202,8 +263,99 @@ pub fn run_toy(
 }
 
 fn values_at(objective: ToyObjective, point: [f64; 2]) -> [f64; 2] {
-    let [f1, f2] = objective.evaluate(point);
-    [f1.value, f2.value]
+    objective.values(point)
+}
+
+/// Builds weighting method `id` for `tasks` tasks named `task1`, `task2`, … (regression), as
+/// the toys and `seesaw aggregate` use it.
+///
+/// # Errors
+/// An unknown id, or settings that do not fit.
+pub fn method_by_id(
+    id: &str,
+    tasks: usize,
+    seed: u64,
+    learning_rate: f64,
+) -> Result<Box<dyn Weighting>, String> {
+    let config = WeightingConfig::from_id(id).map_err(|e| e.to_string())?;
+    let tasks = (1..=tasks)
+        .map(|k| TaskSpec {
+            name: format!("task{k}"),
+            kind: TaskKind::Regression,
+            dim: 1,
+            follows: None,
+        })
+        .collect();
+    config
+        .build(&MethodContext {
+            tasks,
+            seed,
+            learning_rate,
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// Several methods from several start points on one toy: what `seesaw toy` runs for one
+/// method and the page's toy view for several.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToyRequest {
+    /// The objective pair.
+    pub objective: ToyObjective,
+    /// Method ids.
+    pub methods: Vec<String>,
+    /// Start points.
+    pub starts: Vec<[f64; 2]>,
+    /// Steps, ≥ 1.
+    pub steps: usize,
+    /// Adam's learning rate, in (0, 10].
+    pub learning_rate: f64,
+    /// Record a point every this many steps.
+    pub record_every: usize,
+    /// Seed of methods that draw random numbers.
+    pub seed: u64,
+}
+
+/// One method's runs, one per start point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToyMethodRuns {
+    /// The method id.
+    pub method: String,
+    /// Its run from each start, in the request's order.
+    pub runs: Vec<ToyRun>,
+}
+
+/// Runs `request` (each run with a fresh method state).
+///
+/// # Errors
+/// Bad steps or learning rate, an unknown method, a direction that became non-finite.
+pub fn run_request(request: &ToyRequest) -> Result<Vec<ToyMethodRuns>, String> {
+    if request.steps == 0 || !(request.learning_rate > 0.0 && request.learning_rate <= 10.0) {
+        return Err("steps must be at least 1 and the learning rate in (0, 10]".into());
+    }
+    let settings = ToySettings {
+        steps: request.steps,
+        learning_rate: request.learning_rate,
+        record_every: request.record_every.max(1),
+    };
+    request
+        .methods
+        .iter()
+        .map(|id| {
+            let runs = request
+                .starts
+                .iter()
+                .map(|&start| {
+                    let mut method = method_by_id(id, 2, request.seed, request.learning_rate)?;
+                    run_toy(request.objective, method.as_mut(), start, settings)
+                        .map_err(|e| format!("{id}: {e}"))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok(ToyMethodRuns {
+                method: id.clone(),
+                runs,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

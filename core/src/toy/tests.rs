@@ -49,41 +49,8 @@ fn mgda_ends_pareto_stationary_on_both_toys() {
     }
 }
 
-/// The CAGrad toy's Pareto set, traced numerically: for x₁ on a grid over (−7, 7), the x₂ in
-/// [−10, −6] where the two gradients are anti-parallel (their cross product changes sign while
-/// their inner product is negative), refined by bisection. The scan over all of [−10, 10]²
-/// finds no other Pareto-stationary curve.
 fn cagrad_pareto_set() -> Vec<[f64; 2]> {
-    let objective = ToyObjective::Cagrad;
-    let cross = |x1: f64, x2: f64| {
-        let [f1, f2] = objective.evaluate([x1, x2]);
-        let (a, b) = (f1.gradient, f2.gradient);
-        (a[0] * b[1] - a[1] * b[0], a[0] * b[0] + a[1] * b[1])
-    };
-    let mut points = Vec::new();
-    let mut x1 = -6.99;
-    while x1 < 7.0 {
-        let mut x2 = -10.0;
-        while x2 < -6.0 {
-            let (c_low, _) = cross(x1, x2);
-            let (c_high, dot) = cross(x1, x2 + 0.01);
-            if (c_low > 0.0) != (c_high > 0.0) && dot < 0.0 {
-                let (mut low, mut high) = (x2, x2 + 0.01);
-                for _ in 0..50 {
-                    let middle = 0.5 * (low + high);
-                    if (cross(x1, middle).0 > 0.0) == (c_low > 0.0) {
-                        low = middle;
-                    } else {
-                        high = middle;
-                    }
-                }
-                points.push([x1, 0.5 * (low + high)]);
-            }
-            x2 += 0.01;
-        }
-        x1 += 0.005;
-    }
-    points
+    ToyObjective::Cagrad.pareto_set(0.005)
 }
 
 #[test]
@@ -110,5 +77,59 @@ fn cagrad_ends_on_the_pareto_set_of_its_toy() {
             "from {start:?}: ends at {:?}, {distance} from the Pareto set",
             run.final_point
         );
+    }
+}
+
+#[test]
+fn a_request_runs_each_method_from_each_start_as_run_toy_does() {
+    let request = ToyRequest {
+        objective: ToyObjective::Cagrad,
+        methods: vec!["equal".into(), "cagrad".into()],
+        starts: vec![[-8.5, 7.5], [9.0, 9.0]],
+        steps: 300,
+        learning_rate: 0.01,
+        record_every: 100,
+        seed: 7,
+    };
+    let result = run_request(&request).unwrap();
+    assert_eq!(result.len(), 2);
+    let settings = ToySettings {
+        steps: 300,
+        learning_rate: 0.01,
+        record_every: 100,
+    };
+    for (runs, id) in result.iter().zip(["equal", "cagrad"]) {
+        assert_eq!(runs.method, id);
+        for (run, &start) in runs.runs.iter().zip(&request.starts) {
+            let mut method = method_by_id(id, 2, 7, 0.01).unwrap();
+            let alone = run_toy(ToyObjective::Cagrad, method.as_mut(), start, settings).unwrap();
+            assert_eq!(run, &alone);
+            assert_eq!(run.trajectory.len(), 4, "start + every 100 steps");
+        }
+    }
+    let bad = ToyRequest {
+        methods: vec!["nope".into()],
+        ..request.clone()
+    };
+    assert!(run_request(&bad).unwrap_err().contains("nope"));
+    let bad = ToyRequest {
+        steps: 0,
+        ..request
+    };
+    assert!(run_request(&bad).is_err());
+}
+
+#[test]
+fn the_coarse_pareto_sets_lie_on_pareto_stationary_points() {
+    for objective in [ToyObjective::Cagrad, ToyObjective::Concave] {
+        let set = objective.pareto_set(0.05);
+        assert!(set.len() > 100, "{objective:?}: {} points", set.len());
+        for point in &set {
+            assert!(
+                objective.stationarity(*point) < 1e-6,
+                "{objective:?} {point:?}: {}",
+                objective.stationarity(*point)
+            );
+        }
     }
 }
