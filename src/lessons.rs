@@ -16,6 +16,8 @@ pub enum LessonKind {
     Run,
     /// A comparison (start it in the Compare panel, or with the lesson's button).
     Comparison,
+    /// The 2-D toy view: methods' trajectories on a pair of objectives.
+    Toy,
 }
 
 /// The finished results a lesson reads.
@@ -33,6 +35,15 @@ pub enum Results<'a> {
         summary: &'a [SummaryRow],
         /// The finished runs.
         reports: Vec<&'a RunReport>,
+    },
+    /// Toy runs.
+    Toy {
+        /// The objective pair.
+        objective: seesaw_core::toy::ToyObjective,
+        /// Its Pareto set, ordered along it.
+        pareto: &'a [[f64; 2]],
+        /// One entry per method.
+        runs: &'a [seesaw_core::toy::ToyMethodRuns],
     },
 }
 
@@ -64,7 +75,7 @@ pub struct Lesson {
 }
 
 /// Every lesson, in menu order.
-pub const LESSONS: [Lesson; 6] = [
+pub const LESSONS: [Lesson; 7] = [
     Lesson {
         id: "seesaw",
         title: "The seesaw effect",
@@ -117,6 +128,20 @@ pub const LESSONS: [Lesson; 6] = [
             baselines=true&compare.weighting=equal,uncertainty,gradnorm&compare.seeds=1,2",
         kind: LessonKind::Comparison,
         outcome: scales_outcome,
+    },
+    Lesson {
+        id: "toy",
+        title: "Gradient conflict on 2-D toys",
+        watch: "Two objectives of two parameters, so a method's path can be drawn over their \
+            contours (orange: f₁, blue: f₂; black: the Pareto set). CAGrad's toy (Liu et al., \
+            NeurIPS 2021, Fig. 1) has a long curved valley where the gradients conflict and \
+            differ in size: equal weighting stalls in it, MGDA and PCGrad reach the Pareto set \
+            wherever they first touch it, CAGrad reaches its middle. Switch to the concave pair \
+            of Pareto MTL (Lin et al., NeurIPS 2019), click the view to add start points, tick \
+            other methods.",
+        preset: "",
+        kind: LessonKind::Toy,
+        outcome: toy_outcome,
     },
     Lesson {
         id: "esmm",
@@ -186,7 +211,7 @@ pub fn expand(hash: &str) -> (String, Option<&'static Lesson>, Option<String>) {
     let preset: String = found.preset.split_whitespace().collect();
     let mut expanded: Vec<String> = preset
         .split('&')
-        .filter(|p| !own.iter().any(|o| key(o) == key(p)))
+        .filter(|p| !p.is_empty() && !own.iter().any(|o| key(o) == key(p)))
         .map(str::to_string)
         .collect();
     expanded.extend(own.iter().map(|p| p.to_string()));
@@ -489,6 +514,18 @@ fn esmm_outcome(results: &Results) -> Option<String> {
         });
     }
     (!sentences.is_empty()).then(|| sentences.join(" "))
+}
+
+fn toy_outcome(results: &Results) -> Option<String> {
+    let Results::Toy {
+        objective,
+        pareto,
+        runs,
+    } = results
+    else {
+        return None;
+    };
+    (!runs.is_empty()).then(|| crate::toy_lab::toy_outcome(*objective, pareto, runs))
 }
 
 fn gate_depth_outcome(results: &Results) -> Option<String> {

@@ -16,6 +16,7 @@ pub mod seesaw;
 pub mod series;
 pub mod session;
 pub mod state;
+pub mod toy_lab;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -4,6 +4,7 @@
 
 use seesaw_core::ConfigError;
 use seesaw_core::fusion::{LabRequest, LabResult, Predictions};
+use seesaw_core::toy::{ToyMethodRuns, ToyRequest};
 use seesaw_core::train::{BaselineComparison, FinalReport, HistoryEntry, RunConfig, RunReport};
 use serde::{Deserialize, Serialize};
 
@@ -125,6 +126,13 @@ pub enum ToWorker {
         /// The formula, search, objective, LTR label and sweep.
         request: Box<LabRequest>,
     },
+    /// Run methods on a 2-D toy (the toy view); answered by `Toyed`.
+    Toy {
+        /// The request's id.
+        id: u32,
+        /// The objective, methods, starts and steps.
+        request: Box<ToyRequest>,
+    },
 }
 
 /// Worker → page. Every message but `Log` names the run it is about.
@@ -192,6 +200,13 @@ pub enum FromWorker {
         /// The test split's per-row scores and labels (kept in memory for the Fusion panel,
         /// not stored).
         predictions: Box<Predictions>,
+    },
+    /// The toy runs asked for by `Toy`, or why they failed.
+    Toyed {
+        /// The request's id.
+        id: u32,
+        /// One entry per method.
+        result: Result<Vec<ToyMethodRuns>, String>,
     },
     /// The fusion lab's answer to `Fuse`.
     Fused {

@@ -49,7 +49,7 @@ pub struct LineOptions {
 }
 
 /// The 2-D context sized to the canvas's CSS box at the device pixel ratio, and that box.
-fn prepare(canvas: &HtmlCanvasElement) -> Option<(Ctx, f64, f64)> {
+pub(super) fn prepare(canvas: &HtmlCanvasElement) -> Option<(Ctx, f64, f64)> {
     let width = f64::from(canvas.client_width());
     let height = f64::from(canvas.client_height());
     if width <= 0.0 || height <= 0.0 {

@@ -12,4 +12,5 @@ pub mod page;
 mod panels;
 mod pool;
 mod store;
+mod toy;
 pub mod worker;

@@ -8,10 +8,12 @@ use super::charts::{CHARTS, Chart};
 use super::compare::{CompareMsg, Desk};
 use super::draw::task_color;
 use super::fusion::{FusionMsg, Lab};
+use super::toy::{ToyMsg, ToyView};
 use super::{controls, js, panels};
 use crate::lessons::{self, LESSONS, LessonKind, Results};
 use crate::protocol::FromWorker;
 use crate::state::{Action, Effect, PageState};
+use crate::toy_lab::ToyPhase;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -47,6 +49,8 @@ pub enum Msg {
     ExportChart(usize),
     /// The Fusion panel.
     Fusion(FusionMsg),
+    /// The 2-D toy view.
+    Toy(ToyMsg),
 }
 
 /// The page's URL hash.
@@ -85,6 +89,9 @@ pub struct App {
     lab_run: u32,
     /// The comparison panel's callback (a comparison lesson starts it).
     compare: Callback<CompareMsg>,
+    /// The 2-D toy view (the toy lesson).
+    toy: ToyView,
+    toy_callback: Callback<ToyMsg>,
 }
 
 impl App {
@@ -235,6 +242,8 @@ impl Component for App {
             lab: Lab::new(ctx.link().callback(Msg::Fusion)),
             lab_run: 0,
             compare: ctx.link().callback(Msg::Compare),
+            toy: ToyView::new(ctx.link().callback(Msg::Toy)),
+            toy_callback: ctx.link().callback(Msg::Toy),
         };
         match Self::start_worker(ctx) {
             Ok(bridge) => app.bridge = Some(bridge),
@@ -274,7 +283,7 @@ impl Component for App {
             self.dirty = [true; CHARTS.len()];
             self.schedule_draw();
         }
-        if self.desk.needs_draw(&self.state) {
+        if self.desk.needs_draw(&self.state) || self.toy.needs_draw() {
             self.schedule_draw();
         }
         self.lab.draw();
@@ -324,6 +333,14 @@ impl App {
                 .desk
                 .finished()
                 .map(|(comparison, summary)| Results::of_comparison(comparison, summary)),
+            LessonKind::Toy => match (&self.toy.lab.phase, self.toy.pareto()) {
+                (ToyPhase::Done(runs), Some(pareto)) => Some(Results::Toy {
+                    objective: self.toy.lab.objective,
+                    pareto,
+                    runs,
+                }),
+                _ => None,
+            },
         };
         let outcome = results.as_ref().and_then(|r| (lesson.outcome)(r));
         let run = match lesson.kind {
@@ -332,15 +349,20 @@ impl App {
                 let compare = self.compare.clone();
                 Callback::from(move |_: MouseEvent| compare.emit(CompareMsg::Start))
             }
+            LessonKind::Toy => self.toy_send(),
         };
         let label = match lesson.kind {
             LessonKind::Run => "▶ Run this lesson",
             LessonKind::Comparison => "▶ Run this lesson's comparison",
+            LessonKind::Toy => "▶ Run the ticked methods",
         };
         html! {
             <section class="lesson" data-testid="lesson" data-lesson={lesson.id}>
                 <h2>{ format!("Lesson: {}", lesson.title) }</h2>
                 <p>{ lesson.watch }</p>
+                if lesson.kind == LessonKind::Toy {
+                    { self.toy.view() }
+                }
                 <button data-testid="lesson-run" onclick={run}>{ label }</button>
                 <p class="lesson-outcome">
                     <b>{ "What happened: " }</b>
@@ -352,6 +374,12 @@ impl App {
                 </p>
             </section>
         }
+    }
+
+    /// The toy view's Run, as a click callback.
+    fn toy_send(&self) -> Callback<MouseEvent> {
+        let send = self.toy_callback.clone();
+        Callback::from(move |_: MouseEvent| send.emit(ToyMsg::Run))
     }
 
     /// Milliseconds from page load to the current run's first step, once it came.
@@ -381,7 +409,7 @@ impl App {
                     self.draw_chart(index);
                     true
                 } else {
-                    self.desk.draw_next(&self.state)
+                    self.desk.draw_next(&self.state) | self.toy.draw_next()
                 };
                 if self.dirty.contains(&true) || more_views {
                     self.schedule_draw();
@@ -401,10 +429,18 @@ impl App {
                     {
                         self.first_step = Some((*run, js::now_ms()));
                     }
-                    if let FromWorker::Fused { id, result } = message {
-                        self.lab.receive(id, result);
-                        continue;
-                    }
+                    let message = match message {
+                        FromWorker::Fused { id, result } => {
+                            self.lab.receive(id, result);
+                            continue;
+                        }
+                        FromWorker::Toyed { id, result } => {
+                            self.toy.receive(id, result);
+                            self.schedule_draw();
+                            continue;
+                        }
+                        other => other,
+                    };
                     self.follow_run();
                     if let FromWorker::Finished {
                         run, predictions, ..
@@ -461,6 +497,14 @@ impl App {
                 Some(Err(message)) => self.state.notices.push(format!("fusion: {message}")),
                 None => {}
             },
+            Msg::Toy(msg) => {
+                match self.toy.update(msg) {
+                    Some(Ok(message)) => self.perform(ctx, vec![Effect::Send(message)]),
+                    Some(Err(message)) => self.state.notices.push(format!("toy: {message}")),
+                    None => {}
+                }
+                self.schedule_draw();
+            }
         }
         self.follow_run();
         true

@@ -241,6 +241,10 @@ async fn handle(message: ToWorker, run: &mut Option<Run>, devices: &mut Devices)
                 .map_err(|error| error.to_string());
             post(&FromWorker::Fused { id, result });
         }
+        ToWorker::Toy { id, request } => {
+            let result = seesaw_core::toy::run_request(&request);
+            post(&FromWorker::Toyed { id, result });
+        }
     }
 }
 

@@ -232,16 +232,44 @@ test('the fusion lab: a CEM search on a finished funnel run beats its start', WE
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
+/** The toy view's end points equal `seesaw toy`'s for the same method, start and steps (the
+ * worker runs the core's `run_request`, as the CLI does; wasm's and the host's libm may differ
+ * in the last bits, so within 1e-6). */
+async function sameAsTheCli(page) {
+  const bin = path.join(process.env.CARGO_TARGET_DIR ?? path.resolve('../../target'), 'release', 'seesaw');
+  assert(fs.existsSync(bin), `the CLI at ${bin} (scripts/test builds it before these tests)`);
+  const finals = JSON.parse(await page.locator('[data-testid="toy-final"]').textContent());
+  const steps = await page.locator('[data-testid="toy-steps"]').inputValue();
+  const [method, points] = finals.find(([m]) => m === 'cagrad');
+  const { execFileSync } = await import('node:child_process');
+  const cli = JSON.parse(execFileSync(bin, ['toy', '--objective', 'cagrad', '--method', method,
+    '--steps', steps, '--record-every', steps]).toString());
+  cli.runs.forEach((run, i) => {
+    const [x, y] = run.final_point;
+    assert(Math.abs(x - points[i][0]) < 1e-6 && Math.abs(y - points[i][1]) < 1e-6,
+      `start ${i}: page ${points[i]} vs seesaw toy ${run.final_point}`);
+  });
+  numbers.toy_points_checked = cli.runs.length;
+}
+
 // Every lesson opens from its link and ends with its "what happened" paragraph. CI shortens the
 // runs (`steps=` in the link overrides the preset); SEESAW_LESSON_FULL=1 runs the presets as
 // they are and records each lesson's wall time (the numbers in the lessons' closing note).
-const LESSON_IDS = ['seesaw', 'mmoe', 'ple', 'scales', 'esmm', 'gate-depth'];
+const LESSON_IDS = ['seesaw', 'mmoe', 'ple', 'scales', 'toy', 'esmm', 'gate-depth'];
 test('every lesson opens from its link, runs, and says what happened', WEBGPU_FLAGS, async (browser, origin) => {
   const short = process.env.SEESAW_LESSON_FULL ? '' : '&steps=40&eval_every=20';
   for (const id of LESSON_IDS) {
     const { page, errors } = await open(browser, origin, `#lesson=${id}&backend=cpu${short}`);
     await ready(page, 'CPU');
     assert(await page.locator(`[data-testid="lesson"][data-lesson="${id}"]`).count() === 1, `lesson ${id} is shown`);
+    if (id === 'toy') {
+      if (!process.env.SEESAW_LESSON_FULL) {
+        await page.fill('[data-testid="toy-steps"]', '3000');
+        await page.dispatchEvent('[data-testid="toy-steps"]', 'change');
+      }
+      await page.click('[data-testid="toy-canvas"]', { position: { x: 150, y: 150 } });
+      assert((await text(page, 'toy-starts')).startsWith('4 '), 'a click adds a fourth start point');
+    }
     const started = Date.now();
     await page.click('[data-testid="lesson-run"]');
     await waitFor(`lesson ${id}'s outcome`, async () =>
@@ -250,6 +278,7 @@ test('every lesson opens from its link, runs, and says what happened', WEBGPU_FL
     const outcome = await text(page, 'lesson-outcome');
     if (process.env.SEESAW_LESSON_FULL) console.log(`lesson ${id} (${numbers[`lesson_${id}_s`]} s): ${outcome}`);
     assert(/\d/.test(outcome) && outcome.length > 40, `lesson ${id}: a paragraph with numbers, got "${outcome}"`);
+    if (id === 'toy') await sameAsTheCli(page);
     assert(errors.length === 0, `lesson ${id}: console errors: ${errors.join(' | ')}`);
     await page.close();
   }
