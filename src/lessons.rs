@@ -75,7 +75,7 @@ pub struct Lesson {
 }
 
 /// Every lesson, in menu order.
-pub const LESSONS: [Lesson; 7] = [
+pub const LESSONS: [Lesson; 9] = [
     Lesson {
         id: "seesaw",
         title: "The seesaw effect",
@@ -170,6 +170,33 @@ pub const LESSONS: [Lesson; 7] = [
             compare.values=0,2",
         kind: LessonKind::Comparison,
         outcome: gate_depth_outcome,
+    },
+    Lesson {
+        id: "tower-lr",
+        title: "Tuning tip: faster towers",
+        watch: "Another practitioners' habit: let the task towers learn faster than the shared \
+            part (here every tower's learning rate × 3 against × 1), so each task adapts its \
+            own head before the shared representation moves. MMoE at correlation 0.5, three \
+            seeds: watch whether Δm moves by more than the seed spread.",
+        preset: "dataset=correlated&correlation=0.5&arch=mmoe&weighting=equal&steps=600&\
+            eval_every=100&baselines=true&compare.seeds=1,2,3&compare.vary=tower_lr&\
+            compare.values=1,3",
+        kind: LessonKind::Comparison,
+        outcome: tower_lr_outcome,
+    },
+    Lesson {
+        id: "label-weight",
+        title: "Tuning tip: weigh clicks by what followed",
+        watch: "Rankers often weigh a positive click by what came after it — its watch time, or \
+            whether it converted (Covington et al., RecSys 2016). On the funnel, label \
+            re-weighting makes a click that converted count 1 + strength times; strength 0, 2 \
+            and 8, three seeds. Watch the click AUC against the CTCVR AUC (how well pCTR·pCVR \
+            ranks the conversions): weighing clicks by conversions trades one for the other.",
+        preset: "dataset=funnel&arch=shared-bottom&weighting=label-reweight&steps=600&\
+            eval_every=100&baselines=false&compare.seeds=1,2,3&compare.vary=strength&\
+            compare.values=0,2,8",
+        kind: LessonKind::Comparison,
+        outcome: label_weight_outcome,
     },
 ];
 
@@ -279,9 +306,20 @@ fn seesaw_outcome(results: &Results) -> Option<String> {
 fn delta_m(summary: &[SummaryRow], arch: &str, knob: Option<&str>) -> Option<(f64, f64)> {
     summary
         .iter()
-        .find(|row| row.labels.arch == arch && row.labels.knob.as_deref() == knob)
+        .find(|row| row.labels.arch == arch && same_knob(row.labels.knob.as_deref(), knob))
         .and_then(|row| row.delta_m.as_ref())
         .map(|m| (m.mean, m.std.unwrap_or(0.0)))
+}
+
+/// Whether two knob values are the same: as numbers where both are (`1` = `1.0`), else as text.
+fn same_knob(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => match (a.parse::<f64>(), b.parse::<f64>()) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => a == b,
+        },
+        (a, b) => a == b,
+    }
 }
 
 fn knob_values(summary: &[SummaryRow]) -> Vec<String> {
@@ -528,26 +566,123 @@ fn toy_outcome(results: &Results) -> Option<String> {
     (!runs.is_empty()).then(|| crate::toy_lab::toy_outcome(*objective, pareto, runs))
 }
 
-fn gate_depth_outcome(results: &Results) -> Option<String> {
+/// A tuning tip's paragraph: Δm of MMoE at knob value `before` and `after` (named), and
+/// whether the change is beyond the seed spread.
+fn knob_tip(
+    results: &Results,
+    (before, before_name): (&str, &str),
+    (after, after_name): (&str, &str),
+    what: &str,
+) -> Option<String> {
     let Results::Comparison { summary, .. } = results else {
         return None;
     };
-    let linear = delta_m(summary, "mmoe", Some("0"))?;
-    let deep = delta_m(summary, "mmoe", Some("2"))?;
-    let change = deep.0 - linear.0;
-    let spread = linear.1.max(deep.1);
+    let first = delta_m(summary, "mmoe", Some(before))?;
+    let second = delta_m(summary, "mmoe", Some(after))?;
+    let change = second.0 - first.0;
+    let spread = first.1.max(second.1);
     let verdict = if change.abs() <= spread {
-        "within the seed spread: no clear effect here"
+        "within the seed spread: no clear effect here".to_string()
     } else if change > 0.0 {
-        "beyond the seed spread: the deeper gate helped"
+        format!("beyond the seed spread: {what} helped")
     } else {
-        "beyond the seed spread: the deeper gate hurt"
+        format!("beyond the seed spread: {what} hurt")
     };
     Some(format!(
-        "Δm with a linear gate {:+.1} ± {:.1} %, with two hidden layers {:+.1} ± {:.1} %: a \
-         change of {change:+.1} points, {verdict}.",
-        linear.0, linear.1, deep.0, deep.1
+        "Δm {before_name} {:+.1} ± {:.1} %, {after_name} {:+.1} ± {:.1} %: a change of \
+         {change:+.1} points, {verdict}.",
+        first.0, first.1, second.0, second.1
     ))
+}
+
+fn gate_depth_outcome(results: &Results) -> Option<String> {
+    knob_tip(
+        results,
+        ("0", "with a linear gate"),
+        ("2", "with two hidden layers"),
+        "the deeper gate",
+    )
+}
+
+fn tower_lr_outcome(results: &Results) -> Option<String> {
+    knob_tip(
+        results,
+        ("1", "with the towers at the shared learning rate"),
+        ("3", "with the towers at 3×"),
+        "the faster towers",
+    )
+}
+
+/// Mean over seeds of (click test AUC, CTCVR AUC) of the runs with `strength`.
+fn funnel_at_strength(reports: &[&RunReport], strength: &str) -> Option<(f64, f64)> {
+    let pairs: Vec<(f64, f64)> = reports
+        .iter()
+        .filter(|r| {
+            seesaw_core::url::fields(&r.config).iter().any(|f| {
+                f.key == "strength" && f.value.parse::<f64>().ok() == strength.parse().ok()
+            })
+        })
+        .filter_map(|r| {
+            let click = r.final_report.tasks.first()?.test_value?;
+            let ctcvr = *r.final_report.tasks.get(1)?.extra.get("ctcvr_auc")?;
+            Some((click, ctcvr))
+        })
+        .collect();
+    let n = pairs.len() as f64;
+    (!pairs.is_empty()).then(|| {
+        (
+            pairs.iter().map(|p| p.0).sum::<f64>() / n,
+            pairs.iter().map(|p| p.1).sum::<f64>() / n,
+        )
+    })
+}
+
+fn label_weight_outcome(results: &Results) -> Option<String> {
+    let Results::Comparison { summary, reports } = results else {
+        return None;
+    };
+    let mut values = knob_values(summary);
+    values.sort_by(|a, b| {
+        a.parse::<f64>()
+            .unwrap_or(0.0)
+            .total_cmp(&b.parse::<f64>().unwrap_or(0.0))
+    });
+    let points: Vec<(String, (f64, f64))> = values
+        .into_iter()
+        .filter_map(|v| funnel_at_strength(reports, &v).map(|p| (v, p)))
+        .collect();
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return None;
+    };
+    if points.len() < 2 {
+        return None;
+    }
+    let listed = points
+        .iter()
+        .map(|(v, (click, ctcvr))| {
+            format!("strength {v}: click AUC {click:.3}, CTCVR AUC {ctcvr:.3}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let click_change = last.1.0 - first.1.0;
+    let ctcvr_change = last.1.1 - first.1.1;
+    let verdict = if ctcvr_change > 0.0 && click_change < 0.0 {
+        format!(
+            "Weighing converted clicks up traded click AUC ({click_change:+.3}) for CTCVR AUC \
+             ({ctcvr_change:+.3}): the seesaw, moved on purpose."
+        )
+    } else if ctcvr_change > 0.0 {
+        format!(
+            "Weighing converted clicks up raised CTCVR AUC ({ctcvr_change:+.3}) without costing \
+             click AUC ({click_change:+.3}) here."
+        )
+    } else {
+        format!(
+            "Weighing converted clicks up did not raise CTCVR AUC here ({ctcvr_change:+.3}; \
+             click AUC {click_change:+.3})."
+        )
+    };
+    Some(format!("Mean over seeds — {listed}. {verdict}"))
 }
 
 #[cfg(test)]

@@ -82,6 +82,16 @@ fn every_preset_decodes_without_a_notice_and_a_link_overrides_it() {
             "{}",
             lesson.id
         );
+        if let Some(spec) = comparison {
+            // The page's form takes it over and the grid fits the page.
+            let form = crate::comparison::CompareForm::of(&spec);
+            let grid = crate::comparison::Comparison::new(
+                "lesson".into(),
+                0.0,
+                form.spec(&decoded.config),
+            );
+            assert!(grid.is_ok(), "{}: {:?}", lesson.id, grid.err());
+        }
         if lesson.kind == LessonKind::Toy {
             assert_eq!(hash, "", "the toy lesson leaves the run as it is");
         }
@@ -293,4 +303,64 @@ fn the_gate_depth_lesson_weighs_the_change_against_the_seed_spread() {
     assert!(text(2.0).contains("within the seed spread"));
     assert!(text(5.0).contains("the deeper gate helped"));
     assert!(text(-3.0).contains("the deeper gate hurt"));
+}
+
+#[test]
+fn the_tower_lr_lesson_weighs_the_change_against_the_seed_spread() {
+    let outcome = lesson("tower-lr").unwrap().outcome;
+    let summary = vec![
+        // Knob values as a link writes them for a list key: `1.0`, `3.0`.
+        row("mmoe", Some("1.0"), &[0.0, 0.0], 1.0, 0.5),
+        row("mmoe", Some("3.0"), &[0.0, 0.0], 4.0, 0.5),
+    ];
+    let text = outcome(&Results::Comparison {
+        summary: &summary,
+        reports: Vec::new(),
+    })
+    .unwrap();
+    assert!(
+        text.contains("with the towers at 3× +4.0 ± 0.5 %"),
+        "{text}"
+    );
+    assert!(text.contains("the faster towers helped"), "{text}");
+}
+
+#[test]
+fn the_label_weight_lesson_reads_click_and_ctcvr_auc() {
+    let outcome = lesson("label-weight").unwrap().outcome;
+    let base = tiny_report("label-weight");
+    let with = |strength: &str, click: f64, ctcvr: f64| {
+        let mut report = base.clone();
+        report.config = url::try_with_value(&report.config, "strength", strength).unwrap();
+        report.final_report.tasks[0].test_value = Some(click);
+        report.final_report.tasks[1]
+            .extra
+            .insert("ctcvr_auc".into(), ctcvr);
+        report
+    };
+    let summary = vec![
+        row("shared-bottom", Some("0"), &[0.0, 0.0], 0.0, 0.0),
+        row("shared-bottom", Some("8"), &[0.0, 0.0], 0.0, 0.0),
+    ];
+    let traded = [with("0", 0.90, 0.80), with("8", 0.88, 0.84)];
+    let text = outcome(&Results::Comparison {
+        summary: &summary,
+        reports: traded.iter().collect(),
+    })
+    .unwrap();
+    assert!(
+        text.contains("strength 0: click AUC 0.900, CTCVR AUC 0.800"),
+        "{text}"
+    );
+    assert!(
+        text.contains("traded click AUC (-0.020) for CTCVR AUC (+0.040)"),
+        "{text}"
+    );
+    let none = [with("0", 0.90, 0.80), with("8", 0.90, 0.79)];
+    let text = outcome(&Results::Comparison {
+        summary: &summary,
+        reports: none.iter().collect(),
+    })
+    .unwrap();
+    assert!(text.contains("did not raise CTCVR AUC"), "{text}");
 }
