@@ -145,37 +145,63 @@ fn the_seesaw_lesson_says_which_end_went_down() {
 #[test]
 fn the_mmoe_lesson_checks_the_papers_trend() {
     let outcome = lesson("mmoe").unwrap().outcome;
-    let summary = |gap_high: f64, gap_low: f64| {
-        vec![
-            row("shared-bottom", Some("1"), &[0.0, 0.0], -5.0, 2.0),
-            row("mmoe", Some("1"), &[0.0, 0.0], -5.0 + gap_high, 2.0),
-            row("shared-bottom", Some("0"), &[0.0, 0.0], -20.0, 3.0),
-            row("mmoe", Some("0"), &[0.0, 0.0], -20.0 + gap_low, 3.0),
-        ]
+    let base = tiny_report("mmoe");
+    // One run per (arch, correlation, seed offset): every task's test loss set to `loss`.
+    let run = |arch: &str, correlation: &str, loss: f64| {
+        let mut report = base.clone();
+        let config = seesaw_core::registry::with_kind(&report.config, "arch", arch).unwrap();
+        report.config = url::try_with_value(&config, "correlation", correlation).unwrap();
+        for task in &mut report.final_report.tasks {
+            task.test_loss = loss;
+        }
+        report
     };
-    let held = summary(1.0, 6.0);
-    let text = outcome(&Results::Comparison {
-        summary: &held,
-        reports: Vec::new(),
-    })
-    .unwrap();
-    assert!(text.contains("As the paper reports"), "{text}");
-    assert!(text.contains("+1.0 → +6.0 points"), "{text}");
-    assert!(text.contains("at correlation 1: shared bottom -5.0 ± 2.0 %, MMoE -4.0 ± 2.0 %"));
-    let failed = summary(1.0, -2.0);
-    let text = outcome(&Results::Comparison {
-        summary: &failed,
-        reports: Vec::new(),
-    })
-    .unwrap();
-    assert!(text.contains("Unlike the paper"), "{text}");
-    let flat = summary(4.0, 2.0);
-    let text = outcome(&Results::Comparison {
-        summary: &flat,
-        reports: Vec::new(),
-    })
-    .unwrap();
-    assert!(text.contains("did not grow"), "{text}");
+    let summary = vec![
+        row("shared-bottom", Some("1.0"), &[0.0, 0.0], 0.0, 0.0),
+        row("shared-bottom", Some("0.0"), &[0.0, 0.0], 0.0, 0.0),
+    ];
+    let text = |runs: &[RunReport]| {
+        outcome(&Results::Comparison {
+            summary: &summary,
+            reports: runs.iter().collect(),
+        })
+        .unwrap()
+    };
+    let held = [
+        run("shared-bottom", "1", 0.040),
+        run("shared-bottom", "1", 0.042),
+        run("mmoe", "1", 0.038),
+        run("mmoe", "1", 0.040),
+        run("shared-bottom", "0", 0.080),
+        run("shared-bottom", "0", 0.076),
+        run("mmoe", "0", 0.024),
+        run("mmoe", "0", 0.026),
+    ];
+    let said = text(&held);
+    assert!(said.contains("As the paper reports"), "{said}");
+    assert!(
+        said.contains("at correlation 1.0: shared bottom 0.041 ± 0.001, MMoE 0.039 ± 0.001"),
+        "{said}"
+    );
+    assert!(said.contains("(+0.002 → +0.053)"), "{said}");
+    let flat = [
+        run("shared-bottom", "1", 0.08),
+        run("mmoe", "1", 0.03),
+        run("shared-bottom", "0", 0.07),
+        run("mmoe", "0", 0.03),
+    ];
+    assert!(
+        text(&flat).contains("but not with the paper's trend"),
+        "{}",
+        text(&flat)
+    );
+    let lost = [
+        run("shared-bottom", "1", 0.03),
+        run("mmoe", "1", 0.03),
+        run("shared-bottom", "0", 0.03),
+        run("mmoe", "0", 0.05),
+    ];
+    assert!(text(&lost).contains("Unlike the paper"), "{}", text(&lost));
 }
 
 #[test]
