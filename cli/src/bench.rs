@@ -2,7 +2,10 @@
 //!
 //! For each architecture: build the trainer, run `warmup` steps and a report (which waits for
 //! the device), then time `steps` steps followed by one report, so queued device work is
-//! included but data generation, compilation warm-up and the final evaluation are not.
+//! included but data generation, compilation warm-up and the final evaluation are not. On the
+//! wgpu device it also counts the kernels launched per training step (a cubecl launch observer
+//! around the timed steps): on WebGPU each launch costs tens of microseconds, so this count is
+//! what bounds a small model's step time there.
 
 use clap::Args;
 use seesaw_core::Registry;
@@ -60,8 +63,8 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
     };
     let data = Arc::new(dataset.generate(7).map_err(|e| e.to_string())?);
     println!(
-        "{:<14} {:<15} {:<8} {:>6} {:>12} {:>10}",
-        "arch", "weighting", "backend", "batch", "steps/s", "ms/step"
+        "{:<14} {:<15} {:<8} {:>6} {:>12} {:>10} {:>15}",
+        "arch", "weighting", "backend", "batch", "steps/s", "ms/step", "dispatches/step"
     );
     for backend_id in &args.backend {
         let device = Backend::from_id(backend_id)
@@ -96,21 +99,83 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
             }
             pollster::block_on(trainer.report()).map_err(|e| e.to_string())?;
             let start = Instant::now();
+            let launches = dispatches::Counter::start();
             for _ in 0..args.steps {
                 pollster::block_on(trainer.step()).map_err(|e| e.to_string())?;
             }
+            let launched = launches.stop();
             pollster::block_on(trainer.report()).map_err(|e| e.to_string())?;
             let seconds = start.elapsed().as_secs_f64();
+            let per_step = match launched {
+                Some(count) if count > 0 => format!("{:.1}", count as f64 / args.steps as f64),
+                // flex runs no cubecl kernels (or this build has no wgpu).
+                _ => "–".to_string(),
+            };
             println!(
-                "{:<14} {:<15} {:<8} {:>6} {:>12.1} {:>10.3}",
+                "{:<14} {:<15} {:<8} {:>6} {:>12.1} {:>10.3} {:>15}",
                 arch.id(),
                 weighting.id(),
                 backend_id,
                 args.batch_size,
                 args.steps as f64 / seconds,
-                1000.0 * seconds / args.steps as f64
+                1000.0 * seconds / args.steps as f64,
+                per_step
             );
         }
     }
     Ok(())
+}
+
+/// Counting cubecl kernel launches (the wgpu device's dispatches).
+mod dispatches {
+    #[cfg(feature = "gpu")]
+    use cubecl_runtime::logging::{LaunchObservation, LaunchObserver};
+    #[cfg(feature = "gpu")]
+    use std::sync::Arc;
+    #[cfg(feature = "gpu")]
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[cfg(feature = "gpu")]
+    #[derive(Default)]
+    struct Count(AtomicU64);
+
+    #[cfg(feature = "gpu")]
+    impl LaunchObserver for Count {
+        fn launched(&self, _kernel: &'static str) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts every kernel launch the process issues until stopped.
+    pub struct Counter {
+        #[cfg(feature = "gpu")]
+        count: Arc<Count>,
+        #[cfg(feature = "gpu")]
+        _observation: LaunchObservation,
+    }
+
+    impl Counter {
+        /// Starts counting.
+        pub fn start() -> Self {
+            #[cfg(feature = "gpu")]
+            {
+                let count = Arc::new(Count::default());
+                let observer: Arc<dyn LaunchObserver> = count.clone();
+                Self {
+                    _observation: LaunchObservation::new(observer),
+                    count,
+                }
+            }
+            #[cfg(not(feature = "gpu"))]
+            Self {}
+        }
+
+        /// The launches counted (`None` in a build without wgpu).
+        pub fn stop(self) -> Option<u64> {
+            #[cfg(feature = "gpu")]
+            return Some(self.count.0.load(Ordering::Relaxed));
+            #[cfg(not(feature = "gpu"))]
+            None
+        }
+    }
 }
