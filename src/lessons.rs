@@ -170,10 +170,11 @@ pub const LESSONS: [Lesson; 9] = [
         title: "Tuning tip: a deeper gate",
         watch: "Practitioners often give MMoE's gates a hidden layer or two instead of the \
             paper's linear gate (softmax(W x)). Gate depth 0 against 2 at correlation 0.5, \
-            three seeds: watch whether the deeper gate moves Δm by more than the seed spread.",
-        preset: "dataset=correlated&correlation=0.5&arch=mmoe&weighting=equal&steps=600&\
-            eval_every=100&baselines=true&compare.seeds=1,2,3&compare.vary=gate_depth&\
-            compare.values=0,2",
+            20,000 training rows, three seeds: watch whether the deeper gate moves the test \
+            loss by more than the seed spread.",
+        preset: "dataset=correlated&correlation=0.5&samples.train=20000&arch=mmoe&\
+            weighting=equal&steps=600&eval_every=100&baselines=false&compare.seeds=1,2,3&\
+            compare.vary=gate_depth&compare.values=0,2",
         kind: LessonKind::Comparison,
         outcome: gate_depth_outcome,
     },
@@ -182,11 +183,12 @@ pub const LESSONS: [Lesson; 9] = [
         title: "Tuning tip: faster towers",
         watch: "Another practitioners' habit: let the task towers learn faster than the shared \
             part (here every tower's learning rate × 3 against × 1), so each task adapts its \
-            own head before the shared representation moves. MMoE at correlation 0.5, three \
-            seeds: watch whether Δm moves by more than the seed spread.",
-        preset: "dataset=correlated&correlation=0.5&arch=mmoe&weighting=equal&steps=600&\
-            eval_every=100&baselines=true&compare.seeds=1,2,3&compare.vary=tower_lr&\
-            compare.values=1,3",
+            own head before the shared representation moves. MMoE at correlation 0.5, 20,000 \
+            training rows, three seeds: watch whether the test loss moves by more than the seed \
+            spread.",
+        preset: "dataset=correlated&correlation=0.5&samples.train=20000&arch=mmoe&\
+            weighting=equal&steps=600&eval_every=100&baselines=false&compare.seeds=1,2,3&\
+            compare.vary=tower_lr&compare.values=1,3",
         kind: LessonKind::Comparison,
         outcome: tower_lr_outcome,
     },
@@ -308,15 +310,6 @@ fn seesaw_outcome(results: &Results) -> Option<String> {
     })
 }
 
-/// Δm (mean, std) of the summary row of `arch` (and `knob`), if it has one.
-fn delta_m(summary: &[SummaryRow], arch: &str, knob: Option<&str>) -> Option<(f64, f64)> {
-    summary
-        .iter()
-        .find(|row| row.labels.arch == arch && same_knob(row.labels.knob.as_deref(), knob))
-        .and_then(|row| row.delta_m.as_ref())
-        .map(|m| (m.mean, m.std.unwrap_or(0.0)))
-}
-
 /// Whether two knob values are the same: as numbers where both are (`1` = `1.0`), else as text.
 fn same_knob(a: Option<&str>, b: Option<&str>) -> bool {
     match (a, b) {
@@ -347,12 +340,16 @@ fn has_value(report: &RunReport, key: &str, value: &str) -> bool {
         .any(|f| f.key == key && same_knob(Some(&f.value), Some(value)))
 }
 
-/// (mean, sample std) over the runs of `arch` at correlation `knob` of the test loss averaged
+/// (mean, sample std) over the runs of `arch` with `key` = `value` of the test loss averaged
 /// over tasks.
-fn mean_test_loss(reports: &[&RunReport], arch: &str, knob: &str) -> Option<(f64, f64)> {
+fn mean_test_loss(
+    reports: &[&RunReport],
+    arch: &str,
+    (key, value): (&str, &str),
+) -> Option<(f64, f64)> {
     let losses: Vec<f64> = reports
         .iter()
-        .filter(|r| r.config.arch.id() == arch && has_value(r, "correlation", knob))
+        .filter(|r| r.config.arch.id() == arch && has_value(r, key, value))
         .map(|r| {
             let tasks = &r.final_report.tasks;
             tasks.iter().map(|t| t.test_loss).sum::<f64>() / tasks.len().max(1) as f64
@@ -378,8 +375,8 @@ fn mmoe_outcome(results: &Results) -> Option<String> {
     let mut lines = Vec::new();
     for value in &values {
         let (Some(shared), Some(mmoe)) = (
-            mean_test_loss(reports, "shared-bottom", value),
-            mean_test_loss(reports, "mmoe", value),
+            mean_test_loss(reports, "shared-bottom", ("correlation", value)),
+            mean_test_loss(reports, "mmoe", ("correlation", value)),
         ) else {
             continue;
         };
@@ -598,38 +595,80 @@ fn toy_outcome(results: &Results) -> Option<String> {
     (!runs.is_empty()).then(|| crate::toy_lab::toy_outcome(*objective, pareto, runs))
 }
 
-/// A tuning tip's paragraph: Δm of MMoE at knob value `before` and `after` (named), and
-/// whether the change is beyond the seed spread.
+/// The test loss averaged over tasks of the run of `arch` with `key` = `value` and `seed`.
+fn test_loss_of(
+    reports: &[&RunReport],
+    arch: &str,
+    (key, value): (&str, &str),
+    seed: u64,
+) -> Option<f64> {
+    reports
+        .iter()
+        .find(|r| r.config.arch.id() == arch && r.config.seed == seed && has_value(r, key, value))
+        .map(|r| {
+            let tasks = &r.final_report.tasks;
+            tasks.iter().map(|t| t.test_loss).sum::<f64>() / tasks.len().max(1) as f64
+        })
+}
+
+/// A tuning tip's paragraph: MMoE's test loss averaged over tasks (mean ± std over seeds) at
+/// `key` = `before` and `after` (named), and the change seed by seed. A seed draws the same
+/// data and initial weights on both sides, so the paired change is what tells an effect from
+/// the seeds' different difficulty: it is "clear" when its mean is more than twice its
+/// standard error (std / √n; about a 95 % interval that excludes 0).
 fn knob_tip(
     results: &Results,
+    key: &str,
     (before, before_name): (&str, &str),
     (after, after_name): (&str, &str),
     what: &str,
 ) -> Option<String> {
-    let Results::Comparison { summary, .. } = results else {
+    let Results::Comparison { reports, .. } = results else {
         return None;
     };
-    let first = delta_m(summary, "mmoe", Some(before))?;
-    let second = delta_m(summary, "mmoe", Some(after))?;
-    let change = second.0 - first.0;
-    let spread = first.1.max(second.1);
-    let verdict = if change.abs() <= spread {
-        "within the seed spread: no clear effect here".to_string()
-    } else if change > 0.0 {
-        format!("beyond the seed spread: {what} helped")
+    let first = mean_test_loss(reports, "mmoe", (key, before))?;
+    let second = mean_test_loss(reports, "mmoe", (key, after))?;
+    let mut seeds: Vec<u64> = reports.iter().map(|r| r.config.seed).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    let changes: Vec<f64> = seeds
+        .into_iter()
+        .filter_map(|seed| {
+            Some(
+                test_loss_of(reports, "mmoe", (key, after), seed)?
+                    - test_loss_of(reports, "mmoe", (key, before), seed)?,
+            )
+        })
+        .collect();
+    let change = seesaw_core::compare::MeanStd::of(changes.iter().copied())?;
+    let error = change
+        .std
+        .map_or(f64::INFINITY, |std| std / (change.n as f64).sqrt());
+    let verdict = if change.mean.abs() <= 2.0 * error {
+        "no clear effect with this many seeds (the change is within two standard errors of 0)"
+            .to_string()
+    } else if change.mean < 0.0 {
+        format!("{what} helped (more than two standard errors)")
     } else {
-        format!("beyond the seed spread: {what} hurt")
+        format!("{what} hurt (more than two standard errors)")
     };
     Some(format!(
-        "Δm {before_name} {:+.1} ± {:.1} %, {after_name} {:+.1} ± {:.1} %: a change of \
-         {change:+.1} points, {verdict}.",
-        first.0, first.1, second.0, second.1
+        "Test loss averaged over tasks {before_name} {:.4} ± {:.4}, {after_name} {:.4} ± \
+         {:.4}; the change seed by seed {:+.4} ± {:.4} (standard error, {} seeds): {verdict}.",
+        first.0,
+        first.1,
+        second.0,
+        second.1,
+        change.mean,
+        if error.is_finite() { error } else { 0.0 },
+        changes.len()
     ))
 }
 
 fn gate_depth_outcome(results: &Results) -> Option<String> {
     knob_tip(
         results,
+        "gate_depth",
         ("0", "with a linear gate"),
         ("2", "with two hidden layers"),
         "the deeper gate",
@@ -639,6 +678,7 @@ fn gate_depth_outcome(results: &Results) -> Option<String> {
 fn tower_lr_outcome(results: &Results) -> Option<String> {
     knob_tip(
         results,
+        "tower_lr",
         ("1", "with the towers at the shared learning rate"),
         ("3", "with the towers at 3×"),
         "the faster towers",

@@ -312,43 +312,81 @@ fn the_esmm_lesson_says_where_esmm_wins() {
     );
 }
 
+/// Runs of lesson `id`'s MMoE with `key` = each value and every task's test loss as given;
+/// the n-th run of a value has seed n + 1.
+fn tip_runs(id: &str, key: &str, runs: &[(&str, f64)]) -> Vec<RunReport> {
+    let base = tiny_report(id);
+    runs.iter()
+        .enumerate()
+        .map(|(i, (value, loss))| {
+            let mut report = base.clone();
+            report.config = url::try_with_value(&report.config, key, value).unwrap();
+            report.config.seed = 1 + runs[..i].iter().filter(|(v, _)| v == value).count() as u64;
+            for task in &mut report.final_report.tasks {
+                task.test_loss = *loss;
+            }
+            report
+        })
+        .collect()
+}
+
 #[test]
 fn the_gate_depth_lesson_weighs_the_change_against_the_seed_spread() {
     let outcome = lesson("gate-depth").unwrap().outcome;
-    let text = |deep: f64| {
-        let summary = vec![
-            row("mmoe", Some("0"), &[0.0, 0.0], 1.0, 2.0),
-            row("mmoe", Some("2"), &[0.0, 0.0], deep, 2.0),
-        ];
+    let text = |deep: [f64; 2]| {
+        let runs = tip_runs(
+            "gate-depth",
+            "gate_depth",
+            &[("0", 0.030), ("0", 0.032), ("2", deep[0]), ("2", deep[1])],
+        );
         outcome(&Results::Comparison {
-            summary: &summary,
-            reports: Vec::new(),
+            summary: &[],
+            reports: runs.iter().collect(),
         })
         .unwrap()
     };
-    assert!(text(2.0).contains("within the seed spread"));
-    assert!(text(5.0).contains("the deeper gate helped"));
-    assert!(text(-3.0).contains("the deeper gate hurt"));
+    // Seed 1 gets worse, seed 2 better: no clear effect.
+    let said = text([0.035, 0.029]);
+    assert!(said.contains("no clear effect"), "{said}");
+    assert!(
+        said.contains("with a linear gate 0.0310 ± 0.0014"),
+        "{said}"
+    );
+    // The seeds differ in difficulty (0.030 vs 0.032) far more than the change, but both
+    // improve by about 0.001: paired, that is an effect.
+    let said = text([0.029, 0.0312]);
+    assert!(said.contains("the deeper gate helped"), "{said}");
+    assert!(
+        said.contains("-0.0009 ± 0.0001 (standard error, 2 seeds)"),
+        "{said}"
+    );
+    assert!(text([0.040, 0.041]).contains("the deeper gate hurt"));
 }
 
 #[test]
 fn the_tower_lr_lesson_weighs_the_change_against_the_seed_spread() {
     let outcome = lesson("tower-lr").unwrap().outcome;
-    let summary = vec![
-        // Knob values as a link writes them for a list key: `1.0`, `3.0`.
-        row("mmoe", Some("1.0"), &[0.0, 0.0], 1.0, 0.5),
-        row("mmoe", Some("3.0"), &[0.0, 0.0], 4.0, 0.5),
-    ];
-    let text = outcome(&Results::Comparison {
-        summary: &summary,
-        reports: Vec::new(),
+    // Knob values as a link writes them for a list key: `1.0`, `3.0`.
+    let runs = tip_runs(
+        "tower-lr",
+        "tower_lr",
+        &[
+            ("1.0", 0.030),
+            ("1.0", 0.031),
+            ("3.0", 0.020),
+            ("3.0", 0.021),
+        ],
+    );
+    let said = outcome(&Results::Comparison {
+        summary: &[],
+        reports: runs.iter().collect(),
     })
     .unwrap();
     assert!(
-        text.contains("with the towers at 3× +4.0 ± 0.5 %"),
-        "{text}"
+        said.contains("with the towers at 3× 0.0205 ± 0.0007"),
+        "{said}"
     );
-    assert!(text.contains("the faster towers helped"), "{text}");
+    assert!(said.contains("the faster towers helped"), "{said}");
 }
 
 #[test]
