@@ -333,6 +333,20 @@ fn knob_values(summary: &[SummaryRow]) -> Vec<String> {
     values
 }
 
+/// [`knob_values`] in increasing numeric order (non-numbers first).
+fn knob_values_ascending(summary: &[SummaryRow]) -> Vec<String> {
+    let mut values = knob_values(summary);
+    let number = |v: &String| v.parse::<f64>().unwrap_or(f64::NEG_INFINITY);
+    values.sort_by(|a, b| number(a).total_cmp(&number(b)));
+    values
+}
+
+/// The test loss of `report` averaged over its tasks.
+fn mean_task_loss(report: &RunReport) -> f64 {
+    let tasks = &report.final_report.tasks;
+    tasks.iter().map(|t| t.test_loss).sum::<f64>() / tasks.len().max(1) as f64
+}
+
 /// Whether `report`'s config has `key` at the numeric value `value`.
 fn has_value(report: &RunReport, key: &str, value: &str) -> bool {
     seesaw_core::url::fields(&report.config)
@@ -350,10 +364,7 @@ fn mean_test_loss(
     let losses: Vec<f64> = reports
         .iter()
         .filter(|r| r.config.arch.id() == arch && has_value(r, key, value))
-        .map(|r| {
-            let tasks = &r.final_report.tasks;
-            tasks.iter().map(|t| t.test_loss).sum::<f64>() / tasks.len().max(1) as f64
-        })
+        .map(|r| mean_task_loss(r))
         .collect();
     let stats = seesaw_core::compare::MeanStd::of(losses)?;
     Some((stats.mean, stats.std.unwrap_or(0.0)))
@@ -363,14 +374,9 @@ fn mmoe_outcome(results: &Results) -> Option<String> {
     let Results::Comparison { summary, reports } = results else {
         return None;
     };
-    let mut values = knob_values(summary);
-    values.sort_by(|a, b| {
-        let (a, b) = (
-            a.parse::<f64>().unwrap_or(0.0),
-            b.parse::<f64>().unwrap_or(0.0),
-        );
-        b.total_cmp(&a)
-    });
+    let mut values = knob_values_ascending(summary);
+    // From the most correlated tasks to the least.
+    values.reverse();
     let mut points = Vec::new();
     let mut lines = Vec::new();
     for value in &values {
@@ -535,12 +541,7 @@ fn scales_outcome(results: &Results) -> Option<String> {
 fn funnel_metric(reports: &[&RunReport], arch: &str, knob: &str, name: &str) -> Option<f64> {
     let values: Vec<f64> = reports
         .iter()
-        .filter(|r| r.config.arch.id() == arch)
-        .filter(|r| {
-            seesaw_core::url::fields(&r.config)
-                .iter()
-                .any(|f| f.key == "correlation" && f.value.parse::<f64>().ok() == knob.parse().ok())
-        })
+        .filter(|r| r.config.arch.id() == arch && has_value(r, "correlation", knob))
         .filter_map(|r| r.final_report.tasks.get(1)?.extra.get(name).copied())
         .collect();
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
@@ -605,10 +606,7 @@ fn test_loss_of(
     reports
         .iter()
         .find(|r| r.config.arch.id() == arch && r.config.seed == seed && has_value(r, key, value))
-        .map(|r| {
-            let tasks = &r.final_report.tasks;
-            tasks.iter().map(|t| t.test_loss).sum::<f64>() / tasks.len().max(1) as f64
-        })
+        .map(|r| mean_task_loss(r))
 }
 
 /// A tuning tip's paragraph: MMoE's test loss averaged over tasks (mean ± std over seeds) at
@@ -689,11 +687,7 @@ fn tower_lr_outcome(results: &Results) -> Option<String> {
 fn funnel_at_strength(reports: &[&RunReport], strength: &str) -> Option<(f64, f64)> {
     let pairs: Vec<(f64, f64)> = reports
         .iter()
-        .filter(|r| {
-            seesaw_core::url::fields(&r.config).iter().any(|f| {
-                f.key == "strength" && f.value.parse::<f64>().ok() == strength.parse().ok()
-            })
-        })
+        .filter(|r| has_value(r, "strength", strength))
         .filter_map(|r| {
             let click = r.final_report.tasks.first()?.test_value?;
             let ctcvr = *r.final_report.tasks.get(1)?.extra.get("ctcvr_auc")?;
@@ -713,13 +707,7 @@ fn label_weight_outcome(results: &Results) -> Option<String> {
     let Results::Comparison { summary, reports } = results else {
         return None;
     };
-    let mut values = knob_values(summary);
-    values.sort_by(|a, b| {
-        a.parse::<f64>()
-            .unwrap_or(0.0)
-            .total_cmp(&b.parse::<f64>().unwrap_or(0.0))
-    });
-    let points: Vec<(String, (f64, f64))> = values
+    let points: Vec<(String, (f64, f64))> = knob_values_ascending(summary)
         .into_iter()
         .filter_map(|v| funnel_at_strength(reports, &v).map(|p| (v, p)))
         .collect();

@@ -91,7 +91,6 @@ pub struct App {
     compare: Callback<CompareMsg>,
     /// The 2-D toy view (the toy lesson).
     toy: ToyView,
-    toy_callback: Callback<ToyMsg>,
 }
 
 impl App {
@@ -243,7 +242,6 @@ impl Component for App {
             lab_run: 0,
             compare: ctx.link().callback(Msg::Compare),
             toy: ToyView::new(ctx.link().callback(Msg::Toy)),
-            toy_callback: ctx.link().callback(Msg::Toy),
         };
         match Self::start_worker(ctx) {
             Ok(bridge) => app.bridge = Some(bridge),
@@ -349,7 +347,7 @@ impl App {
                 let compare = self.compare.clone();
                 Callback::from(move |_: MouseEvent| compare.emit(CompareMsg::Start))
             }
-            LessonKind::Toy => self.toy_send(),
+            LessonKind::Toy => self.toy.run_on_click(),
         };
         let label = match lesson.kind {
             LessonKind::Run => "▶ Run this lesson",
@@ -374,12 +372,6 @@ impl App {
                 </p>
             </section>
         }
-    }
-
-    /// The toy view's Run, as a click callback.
-    fn toy_send(&self) -> Callback<MouseEvent> {
-        let send = self.toy_callback.clone();
-        Callback::from(move |_: MouseEvent| send.emit(ToyMsg::Run))
     }
 
     /// Milliseconds from page load to the current run's first step, once it came.

@@ -164,6 +164,11 @@ impl ToyView {
         self.dirty
     }
 
+    /// A click handler that runs the ticked methods (the lesson's button).
+    pub fn run_on_click(&self) -> Callback<MouseEvent> {
+        self.send.reform(|_: MouseEvent| ToyMsg::Run)
+    }
+
     /// Whether a frame is due.
     pub fn needs_draw(&self) -> bool {
         self.dirty
