@@ -435,13 +435,8 @@ mod tests {
         };
     }
 
-    #[test]
-    fn the_lab_runs_on_the_core_and_reports_its_best_objective() {
-        let mut lab = FusionLab::default();
-        lab.set_source("this run".into(), predictions(&["click", "conversion"]));
-        lab.form.samples = 10;
-        lab.form.keep = 3;
-        lab.form.iterations = 3;
+    /// Starts `lab` and runs its request as the worker does: (request id, result).
+    fn run_in_core(lab: &mut FusionLab) -> (u32, LabResult) {
         let ToWorker::Fuse {
             id,
             predictions,
@@ -456,6 +451,17 @@ mod tests {
             &burn::prelude::Device::flex(),
         ))
         .unwrap();
+        (id, result)
+    }
+
+    #[test]
+    fn the_lab_runs_on_the_core_and_reports_its_best_objective() {
+        let mut lab = FusionLab::default();
+        lab.set_source("this run".into(), predictions(&["click", "conversion"]));
+        lab.form.samples = 10;
+        lab.form.keep = 3;
+        lab.form.iterations = 3;
+        let (id, result) = run_in_core(&mut lab);
         let search_best = result.search.as_ref().unwrap().best.objective;
         // Labels independent of the scores: the logistic regression learns a constant, and
         // the lab says so instead of failing.
@@ -469,20 +475,7 @@ mod tests {
         assert!(best >= search_best);
         // A second request with another formula: the first one's search row is kept.
         lab.form.formula = "additive".to_string();
-        let ToWorker::Fuse {
-            id,
-            predictions,
-            request,
-        } = lab.start().unwrap()
-        else {
-            panic!("a Fuse message")
-        };
-        let result = pollster::block_on(seesaw_core::fusion::run_lab(
-            &predictions,
-            &request,
-            &burn::prelude::Device::flex(),
-        ))
-        .unwrap();
+        let (id, result) = run_in_core(&mut lab);
         lab.receive(id, Ok(Box::new(result)));
         let earlier: Vec<&str> = lab.earlier.iter().map(|r| r.method.as_str()).collect();
         assert_eq!(earlier, ["multiplicative · cem"]);

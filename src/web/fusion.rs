@@ -8,7 +8,7 @@ use crate::fusion_lab::{
     FusionLab, LabPhase, SEARCHES, default_sweep, formula_help, formula_names,
 };
 use crate::protocol::ToWorker;
-use seesaw_core::fusion::{LabResult, Predictions};
+use seesaw_core::fusion::{Evaluated, LabResult, Predictions};
 use std::rc::Rc;
 use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -301,18 +301,13 @@ impl Lab {
             LabPhase::Done(result) => result,
         };
         let columns = result.tasks.len() + 1;
+        let table: Vec<Vec<f64>> = result
+            .rows
+            .iter()
+            .map(|row| cells(&row.evaluated))
+            .collect();
         let best: Vec<Option<usize>> = (0..columns)
-            .map(|c| {
-                let value = |i: usize| {
-                    let e = &result.rows[i].evaluated;
-                    if c < result.tasks.len() {
-                        e.qualities[c]
-                    } else {
-                        e.objective
-                    }
-                };
-                (0..result.rows.len()).max_by(|&a, &b| value(a).total_cmp(&value(b)))
-            })
+            .map(|c| (0..table.len()).max_by(|&a, &b| table[a][c].total_cmp(&table[b][c])))
             .collect();
         let best_objective = self.lab.best_objective().unwrap_or(f64::NAN);
         let parameters = result.search.as_ref().map(|search| {
@@ -330,25 +325,21 @@ impl Lab {
                     <tr><th>{ "ranking by" }</th>
                         { for result.tasks.iter().map(|t| html! { <th>{ t.clone() }</th> }) }
                         <th>{ "objective" }</th></tr>
-                    { for result.rows.iter().enumerate().map(|(i, row)| {
-                        let e = &row.evaluated;
-                        let cells = e.qualities.iter().copied().chain(std::iter::once(e.objective));
+                    { for result.rows.iter().zip(&table).enumerate().map(|(i, (row, values))| {
                         html! {
-                            <tr class={classes!((!e.feasible).then_some("negative"))}>
+                            <tr class={classes!((!row.evaluated.feasible).then_some("negative"))}>
                                 <td>{ row.method.clone() }</td>
-                                { for cells.enumerate().map(|(c, v)| html! {
+                                { for values.iter().enumerate().map(|(c, v)| html! {
                                     <td class={classes!((best[c] == Some(i)).then_some("best"))}>{ format!("{v:.4}") }</td>
                                 }) }
                             </tr>
                         }
                     }) }
                     { for self.lab.earlier.iter().map(|row| {
-                        let e = &row.evaluated;
-                        let cells = e.qualities.iter().copied().chain(std::iter::once(e.objective));
                         html! {
                             <tr class="earlier" title="an earlier search on these predictions">
                                 <td>{ format!("{} (earlier)", row.method) }</td>
-                                { for cells.map(|v| html! { <td>{ format!("{v:.4}") }</td> }) }
+                                { for cells(&row.evaluated).into_iter().map(|v| html! { <td>{ format!("{v:.4}") }</td> }) }
                             </tr>
                         }
                     }) }
@@ -374,4 +365,11 @@ impl Lab {
             </div>
         }
     }
+}
+
+/// A row's cells: each task's quality, then the objective.
+fn cells(evaluated: &Evaluated) -> Vec<f64> {
+    let mut cells = evaluated.qualities.clone();
+    cells.push(evaluated.objective);
+    cells
 }

@@ -258,18 +258,35 @@ fn csv_round_trips_and_names_bad_input() {
 /// Two uniform scores; task `target`'s label is 1[s₁ + 3 s₂ + 0.3·ε > 2] (ε standard normal),
 /// task `other`'s is 1[s₂ > 0.5]. The best additive fusion for `target` has w₂/w₁ ≈ 3.
 fn planted(rows: usize) -> Predictions {
-    let mut rng = Rng::new(7);
+    uniform_scores(rows, 7, |rng, s1, s2| {
+        let y = f64::from(u8::from(s1 + 3.0 * s2 + 0.3 * rng.normal() > 2.0));
+        [Some(y), Some(f64::from(u8::from(s2 > 0.5)))]
+    })
+}
+
+/// `rows` rows of two scores drawn U(0, 1) from `seed`, each row's two labels from `label`
+/// (which may draw from the same generator after the scores).
+fn uniform_scores(
+    rows: usize,
+    seed: u64,
+    mut label: impl FnMut(&mut Rng, f64, f64) -> [Option<f64>; 2],
+) -> Predictions {
+    let mut rng = Rng::new(seed);
     let mut scores = vec![Vec::new(), Vec::new()];
     let mut labels = vec![Vec::new(), Vec::new()];
     for _ in 0..rows {
         let (s1, s2) = (rng.uniform(), rng.uniform());
-        let y = f64::from(u8::from(s1 + 3.0 * s2 + 0.3 * rng.normal() > 2.0));
+        let [y1, y2] = label(&mut rng, s1, s2);
         scores[0].push(s1);
         scores[1].push(s2);
-        labels[0].push(Some(y));
-        labels[1].push(Some(f64::from(u8::from(s2 > 0.5))));
+        labels[0].push(y1);
+        labels[1].push(y2);
     }
     two_tasks(scores, labels)
+}
+
+fn bernoulli(rng: &mut Rng, p: f64) -> Option<f64> {
+    Some(f64::from(u8::from(rng.bernoulli(p))))
 }
 
 fn target_only() -> Objective {
@@ -451,18 +468,9 @@ fn ltr_beats_every_single_task_score_on_the_combined_label() {
     // Click ~ Bernoulli(s₁), conversion ~ Bernoulli(s₂), independent: the combined label
     // click + 3·conversion depends on both scores, so no single score ranks it as well as the
     // learned fusion. Quality: Kendall's τ-b against the combined label.
-    let mut rng = Rng::new(11);
-    let rows = 1500;
-    let mut scores = vec![Vec::new(), Vec::new()];
-    let mut labels = vec![Vec::new(), Vec::new()];
-    for _ in 0..rows {
-        let (s1, s2) = (rng.uniform(), rng.uniform());
-        scores[0].push(s1);
-        scores[1].push(s2);
-        labels[0].push(Some(f64::from(u8::from(rng.bernoulli(s1)))));
-        labels[1].push(Some(f64::from(u8::from(rng.bernoulli(s2)))));
-    }
-    let p = two_tasks(scores, labels);
+    let p = uniform_scores(1500, 11, |rng, s1, s2| {
+        [bernoulli(rng, s1), bernoulli(rng, s2)]
+    });
     let weights = [1.0, 3.0];
     let combined = combined_labels(&p, &weights).unwrap();
     let settings = LtrSettings {
@@ -489,18 +497,10 @@ fn ltr_beats_every_single_task_score_on_the_combined_label() {
 /// Click ~ Bernoulli(0.9) where exactly one of s₁, s₂ is above 0.5, else Bernoulli(0.1): an
 /// interaction no weighted sum of the scores ranks (its AUC stays near 0.5).
 fn exclusive_or(rows: usize) -> Predictions {
-    let mut rng = Rng::new(5);
-    let mut scores = vec![Vec::new(), Vec::new()];
-    let mut labels = vec![Vec::new(), Vec::new()];
-    for _ in 0..rows {
-        let (s1, s2) = (rng.uniform(), rng.uniform());
+    uniform_scores(rows, 5, |rng, s1, s2| {
         let rate = if (s1 > 0.5) != (s2 > 0.5) { 0.9 } else { 0.1 };
-        scores[0].push(s1);
-        scores[1].push(s2);
-        labels[0].push(Some(f64::from(u8::from(rng.bernoulli(rate)))));
-        labels[1].push(None);
-    }
-    two_tasks(scores, labels)
+        [bernoulli(rng, rate), None]
+    })
 }
 
 #[test]
