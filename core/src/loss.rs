@@ -44,18 +44,22 @@ pub fn task_loss(output: &TaskOutput, kind: TaskKind, targets: &TaskTargets) -> 
             .mean_dim(1);
             weighted(per_row).mean()
         }
-        (OutputForm::Raw, TaskKind::Binary) => {
-            let z = output.value.clone();
-            let per_row = (labels.clone() * log_sigmoid(z.clone())
-                + (labels.neg() + 1.0) * log_sigmoid(z.neg()))
-            .neg()
-            .mean_dim(1);
+        (OutputForm::Raw, kind) => {
+            let per_row = raw_per_row(output.value.clone(), kind, labels);
             masked_mean(weighted(per_row), &targets.mask)
         }
-        (OutputForm::Raw, TaskKind::Regression) => {
-            let per_row = (output.value.clone() - labels).square().mean_dim(1);
-            masked_mean(weighted(per_row), &targets.mask)
-        }
+    }
+}
+
+/// The loss of each row of a raw output `[rows, dim]` (a logit or a value), `[rows, 1]`:
+/// binary cross-entropy with logits or the squared error, averaged over the width.
+pub(crate) fn raw_per_row(value: Tensor<2>, kind: TaskKind, labels: Tensor<2>) -> Tensor<2> {
+    match kind {
+        TaskKind::Binary => (labels.clone() * log_sigmoid(value.clone())
+            + (labels.neg() + 1.0) * log_sigmoid(value.neg()))
+        .neg()
+        .mean_dim(1),
+        TaskKind::Regression => (value - labels).square().mean_dim(1),
     }
 }
 

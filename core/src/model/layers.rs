@@ -114,6 +114,56 @@ impl GroupedMlp {
         self.groups
     }
 
+    /// `parts` (same widths) as one net with their groups one after another: part `r`'s
+    /// groups become groups `r·g .. (r+1)·g`. Every parameter's leading dimension is
+    /// group-major, so stacking is a concatenation along it and one batched matmul serves every
+    /// part ([`crate::train::ParallelTrainer`] stacks runs this way).
+    pub(crate) fn stack(parts: Vec<Self>) -> Self {
+        let first = &parts[0];
+        let (groups, nets, activate_output) = (first.groups, first.nets, first.activate_output);
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.nets == nets && p.weights.len() == first.weights.len()),
+            "stacked nets must have the same shape"
+        );
+        let cat = |pick: &dyn Fn(&Self) -> Tensor<3>| {
+            let values: Vec<Tensor<3>> = parts.iter().map(pick).collect();
+            Param::from_tensor(Tensor::cat(values, 0).detach().require_grad())
+        };
+        let layers = first.weights.len();
+        Self {
+            first_weight: cat(&|p| p.first_weight.val()),
+            first_bias: cat(&|p| p.first_bias.val()),
+            weights: (0..layers).map(|i| cat(&|p| p.weights[i].val())).collect(),
+            biases: (0..layers).map(|i| cat(&|p| p.biases[i].val())).collect(),
+            groups: groups * parts.len(),
+            nets,
+            activate_output,
+        }
+    }
+
+    /// The inverse of [`GroupedMlp::stack`]: `parts` nets of `groups / parts` groups each.
+    pub(crate) fn unstack(&self, parts: usize) -> Vec<Self> {
+        let groups = self.groups / parts;
+        let slice = |param: &Param<Tensor<3>>, part: usize| {
+            let size = param.val().dims()[0] / parts;
+            let value = param.val().narrow(0, part * size, size);
+            Param::from_tensor(value.detach().require_grad())
+        };
+        (0..parts)
+            .map(|part| Self {
+                first_weight: slice(&self.first_weight, part),
+                first_bias: slice(&self.first_bias, part),
+                weights: self.weights.iter().map(|w| slice(w, part)).collect(),
+                biases: self.biases.iter().map(|b| slice(b, part)).collect(),
+                groups,
+                nets: self.nets,
+                activate_output: self.activate_output,
+            })
+            .collect()
+    }
+
     /// Runs every net.
     ///
     /// # Shapes

@@ -161,6 +161,35 @@ pub trait Architecture {
 
     /// Visits the shared (encoder) parameters only.
     fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V);
+
+    /// Networks of several runs (same settings, each its own weights) as one network whose
+    /// parameters hold the runs as leading blocks, so that one kernel serves every run; `None`
+    /// for an architecture without that form (it then trains one run at a time).
+    fn stack_runs(runs: Vec<Self>) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        drop(runs);
+        None
+    }
+
+    /// The runs of a network made by [`Architecture::stack_runs`], in order.
+    fn unstack_runs(&self, runs: usize) -> Vec<Self>
+    where
+        Self: Sized,
+    {
+        unreachable!("{runs} runs of an architecture that never stacks them")
+    }
+
+    /// The forward pass of a network made by [`Architecture::stack_runs`]: each run on its own
+    /// rows. Raw outputs only (what every stackable architecture produces).
+    ///
+    /// # Shapes
+    /// - `x`: `[runs, batch, input]`; output: `[runs, tasks, batch, dim]`
+    fn forward_runs(&self, x: Tensor<3>) -> Tensor<4> {
+        let [runs, ..] = x.dims();
+        unreachable!("a forward over {runs} runs of an architecture that never stacks them")
+    }
 }
 
 /// The built network of any registered architecture. (A run holds one network, so the size
@@ -255,6 +284,56 @@ impl MultiTaskModel {
     /// Replaces the towers (same shapes and parameter ids).
     pub fn set_towers(&mut self, towers: layers::GroupedMlp) {
         each_network!(&mut self.network, n => *n.towers_mut() = towers)
+    }
+
+    /// The models of several runs as one stacked model (see [`Architecture::stack_runs`]), or
+    /// `None` when their architecture has no stacked form, their networks differ in kind, or a
+    /// model has an FM term.
+    pub(crate) fn stack_runs(models: Vec<MultiTaskModel>) -> Option<MultiTaskModel> {
+        if models.iter().any(|m| m.fm.is_some()) {
+            return None;
+        }
+        let networks: Vec<Network> = models.into_iter().map(|m| m.network).collect();
+        macro_rules! stack {
+            ($($variant:ident),*) => {
+                match networks.first()? {
+                    $(Network::$variant(_) => {
+                        let parts = networks
+                            .into_iter()
+                            .map(|n| match n {
+                                Network::$variant(inner) => Some(inner),
+                                _ => None,
+                            })
+                            .collect::<Option<Vec<_>>>()?;
+                        Network::$variant($variant::stack_runs(parts)?)
+                    })*
+                }
+            };
+        }
+        let network = stack!(SingleTask, SharedBottom, Moe, Ple, CrossStitch, Esmm);
+        Some(MultiTaskModel { network, fm: None })
+    }
+
+    /// The runs of a model made by [`MultiTaskModel::stack_runs`], in order.
+    pub(crate) fn unstack_runs(&self, runs: usize) -> Vec<MultiTaskModel> {
+        macro_rules! unstack {
+            ($($variant:ident),*) => {
+                match &self.network {
+                    $(Network::$variant(inner) => inner
+                        .unstack_runs(runs)
+                        .into_iter()
+                        .map(|n| MultiTaskModel { network: Network::$variant(n), fm: None })
+                        .collect(),)*
+                }
+            };
+        }
+        unstack!(SingleTask, SharedBottom, Moe, Ple, CrossStitch, Esmm)
+    }
+
+    /// The forward pass of a stacked model, raw outputs `[runs, tasks, batch, dim]` from
+    /// `[runs, batch, input]`.
+    pub(crate) fn forward_runs(&self, x: Tensor<3>) -> Tensor<4> {
+        each_network!(&self.network, n => n.forward_runs(x))
     }
 }
 

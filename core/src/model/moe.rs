@@ -160,6 +160,75 @@ impl Architecture for Moe {
             self.gates.visit(visitor);
         }
     }
+
+    fn stack_runs(runs: Vec<Self>) -> Option<Self> {
+        let first = &runs[0];
+        let (expert_count, hidden, multi_gate) =
+            (first.expert_count, first.hidden, first.multi_gate);
+        let mut experts = Vec::new();
+        let mut gates = Vec::new();
+        let mut towers = Vec::new();
+        for run in runs {
+            experts.push(run.experts);
+            gates.push(run.gates);
+            towers.push(run.towers);
+        }
+        Some(Self {
+            experts: GroupedMlp::stack(experts),
+            gates: GroupedMlp::stack(gates),
+            towers: GroupedMlp::stack(towers),
+            expert_count,
+            hidden,
+            multi_gate,
+        })
+    }
+
+    fn unstack_runs(&self, runs: usize) -> Vec<Self> {
+        let experts = self.experts.unstack(runs);
+        let gates = self.gates.unstack(runs);
+        let towers = self.towers.unstack(runs);
+        experts
+            .into_iter()
+            .zip(gates)
+            .zip(towers)
+            .map(|((experts, gates), towers)| Self {
+                experts,
+                gates,
+                towers,
+                expert_count: self.expert_count,
+                hidden: self.hidden,
+                multi_gate: self.multi_gate,
+            })
+            .collect()
+    }
+
+    /// Every run's experts at once (`[runs, experts, batch, hidden]`) and its gates
+    /// (`[runs · gates, batch, experts]`); MMoE mixes the experts once per task, OMoE once for
+    /// all tasks; then every run's towers at once.
+    fn forward_runs(&self, x: Tensor<3>) -> Tensor<4> {
+        let [runs, batch, _] = x.dims();
+        let tasks = self.towers.groups() / runs;
+        let experts = self.experts.forward(x.clone());
+        let weights = gate_weights(self.gates.forward(x));
+        let (count, hidden) = (self.expert_count, self.hidden);
+        let mixed = if self.multi_gate {
+            let per_task = experts.unsqueeze_dim::<5>(1).repeat_dim(1, tasks).reshape([
+                runs * tasks,
+                count,
+                batch,
+                hidden,
+            ]);
+            mix(per_task, weights)
+        } else {
+            mix(experts, weights)
+                .unsqueeze_dim::<4>(1)
+                .repeat_dim(1, tasks)
+                .reshape([runs * tasks, batch, hidden])
+        };
+        let outputs = self.towers.forward(mixed);
+        let dim = outputs.dims()[3];
+        outputs.reshape([runs, tasks, batch, dim])
+    }
 }
 
 /// Settings of `omoe`: those of `mmoe`, with one gate shared by every task.

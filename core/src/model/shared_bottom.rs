@@ -82,6 +82,39 @@ impl Architecture for SharedBottom {
     fn visit_shared<V: ModuleVisitor>(&self, visitor: &mut V) {
         self.bottom.visit(visitor);
     }
+
+    fn stack_runs(runs: Vec<Self>) -> Option<Self> {
+        let (bottoms, towers) = runs.into_iter().map(|r| (r.bottom, r.towers)).unzip();
+        Some(Self {
+            bottom: GroupedMlp::stack(bottoms),
+            towers: GroupedMlp::stack(towers),
+        })
+    }
+
+    fn unstack_runs(&self, runs: usize) -> Vec<Self> {
+        let bottoms = self.bottom.unstack(runs);
+        let towers = self.towers.unstack(runs);
+        bottoms
+            .into_iter()
+            .zip(towers)
+            .map(|(bottom, towers)| Self { bottom, towers })
+            .collect()
+    }
+
+    /// Every run's bottom at once (`[runs, batch, hidden]`), the representation handed to each
+    /// of its tasks, then every run's towers at once.
+    fn forward_runs(&self, x: Tensor<3>) -> Tensor<4> {
+        let [runs, batch, _] = x.dims();
+        let tasks = self.towers.groups() / runs;
+        let hidden = self.bottom.forward(x);
+        let width = hidden.dims()[3];
+        let replicas = hidden
+            .repeat_dim(1, tasks)
+            .reshape([runs * tasks, batch, width]);
+        let outputs = self.towers.forward(replicas);
+        let dim = outputs.dims()[3];
+        outputs.reshape([runs, tasks, batch, dim])
+    }
 }
 
 impl ArchSettings for SharedBottomConfig {

@@ -5,6 +5,7 @@ mod config;
 mod evaluation;
 mod gradients;
 mod optimizer;
+mod parallel;
 mod report;
 mod run;
 mod step;
@@ -13,6 +14,7 @@ mod trainer;
 
 pub use config::{RunConfig, TrainConfig};
 pub use optimizer::{AdamConfig, OptimizerBuilder, OptimizerConfig, OptimizerSettings, SgdConfig};
+pub use parallel::ParallelTrainer;
 pub use report::{
     BaselineComparison, FinalReport, FinalTask, GateUtilisation, HistoryEntry, RunReport,
     TaskEvaluation, Timing,

@@ -53,8 +53,12 @@ impl OptimizerSettings for SgdConfig {
 
 impl OptimizerBuilder for SgdConfig {
     fn init(&self) -> ModuleOptimizer {
-        let momentum =
-            (self.momentum > 0.0).then(|| MomentumConfig::new().with_momentum(self.momentum));
+        // No dampening, as PyTorch's SGD (burn's `MomentumConfig` defaults to 0.1).
+        let momentum = (self.momentum > 0.0).then(|| {
+            MomentumConfig::new()
+                .with_momentum(self.momentum)
+                .with_dampening(0.0)
+        });
         BurnSgd::new().with_momentum(momentum).init()
     }
 }

@@ -24,14 +24,14 @@ use std::sync::Arc;
 
 /// Running sums on the device between two reads.
 #[derive(Debug, Clone)]
-struct Window {
-    losses: Tensor<1>,
-    weights: Tensor<1>,
-    steps: usize,
+pub(super) struct Window {
+    pub(super) losses: Tensor<1>,
+    pub(super) weights: Tensor<1>,
+    pub(super) steps: usize,
 }
 
 impl Window {
-    fn new(tasks: usize, device: &Device) -> Self {
+    pub(super) fn new(tasks: usize, device: &Device) -> Self {
         Self {
             losses: Tensor::zeros([tasks], device),
             weights: Tensor::zeros([tasks], device),
@@ -48,24 +48,24 @@ impl Window {
 
 /// Trains one model on one dataset with one weighting method.
 pub struct Trainer {
-    config: RunConfig,
-    data: Arc<MultiTaskData>,
-    device: Device,
-    inner_device: Device,
-    model: MultiTaskModel,
+    pub(super) config: RunConfig,
+    pub(super) data: Arc<MultiTaskData>,
+    pub(super) device: Device,
+    pub(super) inner_device: Device,
+    pub(super) model: MultiTaskModel,
     /// One optimiser state per slot the method names (one slot for all but alternating
     /// training, which keeps one per task).
-    optimizers: Vec<ModuleOptimizer>,
-    method: Box<dyn Weighting>,
-    train: DeviceSplit,
-    validation: DeviceSplit,
-    order: BatchOrder,
-    step: usize,
+    pub(super) optimizers: Vec<ModuleOptimizer>,
+    pub(super) method: Box<dyn Weighting>,
+    pub(super) train: DeviceSplit,
+    pub(super) validation: DeviceSplit,
+    pub(super) order: BatchOrder,
+    pub(super) step: usize,
     /// `[tasks]` tower learning-rate multipliers, when any differs from 1.
-    tower_multipliers: Option<Tensor<1>>,
-    report_window: Window,
-    epoch_window: Window,
-    last_batch: Option<super::batches::Batch>,
+    pub(super) tower_multipliers: Option<Tensor<1>>,
+    pub(super) report_window: Window,
+    pub(super) epoch_window: Window,
+    pub(super) last_batch: Option<super::batches::Batch>,
 }
 
 impl Trainer {
