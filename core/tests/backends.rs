@@ -12,30 +12,19 @@
 //! adapter into a failure instead of a skip.
 #![cfg(feature = "gpu")]
 
+mod common;
+
 use burn::prelude::*;
+use common::{assert_close, train, wgpu_or_skip};
 use seesaw_core::Registry;
 use seesaw_core::data::{CorrelatedConfig, DatasetConfig, FunnelConfig, SplitSizes};
 use seesaw_core::model::{ArchConfig, EsmmConfig, PleConfig};
-use seesaw_core::train::{HistoryEntry, RunConfig, TrainConfig, Trainer};
+use seesaw_core::train::{HistoryEntry, RunConfig, TrainConfig};
 use seesaw_core::weighting::{PcGradConfig, WeightingConfig};
-use std::sync::Arc;
 
 /// Relative tolerance of a loss (against max(|loss|, 1)): float32 on two backends whose
 /// reductions sum in different orders drift by ~1e-6 per step; six steps stay far below this.
 const TOLERANCE: f64 = 1e-3;
-
-fn train(config: &RunConfig, device: &Device) -> Vec<HistoryEntry> {
-    let data = Arc::new(config.dataset.generate(config.seed).unwrap());
-    let mut trainer = Trainer::new(config, data, device).unwrap();
-    let mut history = Vec::new();
-    while !trainer.is_done() {
-        pollster::block_on(trainer.step()).unwrap();
-        if trainer.is_report_due() {
-            history.push(pollster::block_on(trainer.report()).unwrap());
-        }
-    }
-    history
-}
 
 fn small() -> SplitSizes {
     SplitSizes {
@@ -90,16 +79,8 @@ fn losses(history: &[HistoryEntry]) -> Vec<(String, f64)> {
 
 #[test]
 fn wgpu_and_flex_agree_on_every_report_of_four_runs() {
-    let wgpu = match Device::wgpu_options().init() {
-        Ok(device) => device,
-        Err(error) => {
-            assert!(
-                std::env::var("SEESAW_REQUIRE_WGPU").as_deref() != Ok("1"),
-                "no wgpu adapter, but SEESAW_REQUIRE_WGPU=1: {error}"
-            );
-            eprintln!("skipped: no wgpu adapter ({error})");
-            return;
-        }
+    let Some(wgpu) = wgpu_or_skip() else {
+        return;
     };
     let runs = [
         run(
@@ -132,16 +113,6 @@ fn wgpu_and_flex_agree_on_every_report_of_four_runs() {
         let on_gpu = losses(&train(config, &wgpu));
         // Two reports (steps 3 and 6), each with the training and validation loss per task.
         assert_eq!(on_cpu.len(), 2 * 2 * 2, "{name}: flex reports");
-        assert_eq!(on_gpu.len(), on_cpu.len(), "{name}: wgpu reports");
-        let mut largest = 0f64;
-        for ((what, a), (_, b)) in on_cpu.iter().zip(&on_gpu) {
-            let difference = (a - b).abs() / a.abs().max(1.0);
-            assert!(
-                a.is_finite() && difference <= TOLERANCE,
-                "{name}, {what}: flex {a} vs wgpu {b}"
-            );
-            largest = largest.max(difference);
-        }
-        eprintln!("{name}: largest relative difference {largest:.2e}");
+        assert_close(&name, &on_cpu, &on_gpu, TOLERANCE, ("flex", "wgpu"));
     }
 }

@@ -4,7 +4,12 @@
 //! weights and batch order; weighting method; learning rate), on flex and, where an adapter
 //! exists, on wgpu (lavapipe in CI).
 
+mod common;
+
 use burn::prelude::*;
+#[cfg(feature = "gpu")]
+use common::wgpu_or_skip;
+use common::{assert_close, train};
 use seesaw_core::data::{CorrelatedConfig, DatasetConfig, SplitSizes};
 use seesaw_core::model::{ArchConfig, MoeConfig, OmoeConfig, PleConfig, SharedBottomConfig};
 use seesaw_core::train::{
@@ -45,18 +50,6 @@ fn trainer(config: &RunConfig, device: &Device) -> Trainer {
     Trainer::new(config, data, device).unwrap()
 }
 
-fn alone(config: &RunConfig, device: &Device) -> Vec<HistoryEntry> {
-    let mut trainer = trainer(config, device);
-    let mut history = Vec::new();
-    while !trainer.is_done() {
-        pollster::block_on(trainer.step()).unwrap();
-        if trainer.is_report_due() {
-            history.push(pollster::block_on(trainer.report()).unwrap());
-        }
-    }
-    history
-}
-
 fn together(configs: &[RunConfig], device: &Device) -> Vec<Vec<HistoryEntry>> {
     let trainers = configs.iter().map(|c| trainer(c, device)).collect();
     let mut parallel = ParallelTrainer::new(trainers).unwrap();
@@ -79,7 +72,7 @@ fn numbers(history: &[HistoryEntry]) -> Vec<(String, f64)> {
         .iter()
         .flat_map(|entry| {
             let step = entry.step;
-            let train = entry
+            let losses = entry
                 .train_loss
                 .iter()
                 .enumerate()
@@ -95,7 +88,7 @@ fn numbers(history: &[HistoryEntry]) -> Vec<(String, f64)> {
                     task.loss,
                 )
             });
-            train.chain(weights).chain(validation).collect::<Vec<_>>()
+            losses.chain(weights).chain(validation).collect::<Vec<_>>()
         })
         .collect()
 }
@@ -110,20 +103,15 @@ fn check_runs_match(configs: &[RunConfig], device: &Device) {
             seesaw_core::Registry::id(&config.weighting),
             config.train.learning_rate
         );
-        let expected = numbers(&alone(config, device));
-        let got = numbers(history);
-        assert_eq!(got.len(), expected.len(), "{name}: report count");
+        let expected = numbers(&train(config, device));
         assert_eq!(expected.len(), 3 * 3 * 2, "{name}: three reports");
-        let mut largest = 0f64;
-        for ((what, a), (_, b)) in expected.iter().zip(&got) {
-            let difference = (a - b).abs() / a.abs().max(1.0);
-            assert!(
-                a.is_finite() && difference <= TOLERANCE,
-                "{name}, {what}: alone {a} vs stacked {b}"
-            );
-            largest = largest.max(difference);
-        }
-        eprintln!("{name}: largest relative difference {largest:.2e}");
+        assert_close(
+            &name,
+            &expected,
+            &numbers(history),
+            TOLERANCE,
+            ("alone", "stacked"),
+        );
     }
     // The runs really differ (a stacked model that trained one run K times would pass above
     // only if every run were the same).
@@ -166,16 +154,8 @@ fn stacked_runs_train_as_each_run_alone_on_flex() {
 #[cfg(feature = "gpu")]
 #[test]
 fn stacked_runs_train_as_each_run_alone_on_wgpu() {
-    let wgpu = match Device::wgpu_options().init() {
-        Ok(device) => device,
-        Err(error) => {
-            assert!(
-                std::env::var("SEESAW_REQUIRE_WGPU").as_deref() != Ok("1"),
-                "no wgpu adapter, but SEESAW_REQUIRE_WGPU=1: {error}"
-            );
-            eprintln!("skipped: no wgpu adapter ({error})");
-            return;
-        }
+    let Some(wgpu) = wgpu_or_skip() else {
+        return;
     };
     check_runs_match(&mixed_runs(&ArchConfig::default()), &wgpu);
 }
