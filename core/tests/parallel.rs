@@ -10,11 +10,14 @@ use burn::prelude::*;
 #[cfg(feature = "gpu")]
 use common::wgpu_or_skip;
 use common::{assert_close, train};
+use seesaw_core::Registry;
 use seesaw_core::data::{CorrelatedConfig, DatasetConfig, SplitSizes};
 use seesaw_core::model::{ArchConfig, MoeConfig, OmoeConfig, PleConfig, SharedBottomConfig};
 use seesaw_core::train::{
     HistoryEntry, OptimizerConfig, ParallelTrainer, RunConfig, SgdConfig, TrainConfig, Trainer,
+    stack_key,
 };
+use seesaw_core::weighting::WeightingConfig;
 use std::sync::Arc;
 
 /// Relative tolerance (against max(|value|, 1)): the stacked model sums in a different order.
@@ -57,9 +60,9 @@ fn together(configs: &[RunConfig], device: &Device) -> Vec<Vec<HistoryEntry>> {
     while !parallel.is_done() {
         pollster::block_on(parallel.step()).unwrap();
         if parallel.is_report_due() {
-            let reports = pollster::block_on(parallel.reports()).unwrap();
+            let reports = pollster::block_on(parallel.reports());
             for (history, report) in histories.iter_mut().zip(reports) {
-                history.push(report);
+                history.push(report.unwrap());
             }
         }
     }
@@ -181,18 +184,129 @@ fn runs_that_cannot_share_kernels_are_refused_by_name() {
     assert!(message.contains("ple has no stacked form"), "{message}");
     let bottom = ArchConfig::SharedBottom(SharedBottomConfig::default());
     let message = refused(&[run(&mmoe, 1, "equal", 1e-3), run(&bottom, 2, "equal", 1e-3)]);
-    assert!(
-        message.contains("`arch`: runs trained in parallel must share it"),
-        "{message}"
-    );
+    assert!(message.contains("must share the architecture"), "{message}");
     let mut longer = run(&mmoe, 2, "equal", 1e-3);
     longer.train.steps = 20;
-    let message = refused(&[run(&mmoe, 1, "equal", 1e-3), longer]);
-    assert!(message.contains("train.steps"), "{message}");
+    let message = refused(&[run(&mmoe, 1, "equal", 1e-3), longer.clone()]);
+    assert!(message.contains("must share the architecture"), "{message}");
+    assert_ne!(
+        stack_key(&run(&mmoe, 1, "equal", 1e-3)).unwrap(),
+        stack_key(&longer).unwrap(),
+        "the page would not group them either"
+    );
     let message = refused(&[
         run(&mmoe, 1, "equal", 1e-3),
         run(&mmoe, 2, "label-reweight", 1e-3),
     ]);
     assert!(message.contains("re-weights rows"), "{message}");
     assert!(refused(&[]).contains("no runs"));
+}
+
+/// Steps two runs of `configs` stacked to the end; `Err` with the refusal when they cannot.
+fn try_together(configs: &[RunConfig], device: &Device) -> Result<(), String> {
+    let trainers = configs.iter().map(|c| trainer(c, device)).collect();
+    let mut parallel = ParallelTrainer::new(trainers).map_err(|e| e.to_string())?;
+    while !parallel.is_done() {
+        pollster::block_on(parallel.step()).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// What the page groups by (`stack_key`, from the settings alone) is what `ParallelTrainer`
+/// does: every method and every architecture that says it trains stacked does, and trains as
+/// each run alone; every other is refused. Same seeds and steps, different learning rates.
+#[test]
+fn every_method_and_architecture_trains_stacked_exactly_when_it_says_so() {
+    let device = Device::flex();
+    let mmoe = ArchConfig::default();
+    let mut stacking = Vec::new();
+    for method in WeightingConfig::ids() {
+        let configs = [run(&mmoe, 1, method, 1e-3), run(&mmoe, 2, method, 2e-3)];
+        let declared = configs[0].weighting.settings().trains_stacked();
+        let done = try_together(&configs, &device);
+        assert_eq!(
+            done.is_ok(),
+            declared,
+            "{method}: declared {declared}, got {done:?}"
+        );
+        assert_eq!(stack_key(&configs[0]).is_ok(), declared, "{method}'s key");
+        if declared {
+            check_runs_match(&configs, &device);
+            stacking.push(method);
+        }
+    }
+    eprintln!("methods that train stacked: {stacking:?}");
+    assert!(
+        stacking.len() >= 8,
+        "the loss-only methods stack: {stacking:?}"
+    );
+    for arch in ArchConfig::all() {
+        let id = arch.id();
+        let fits = |data: &DatasetConfig| {
+            let mut config = run(&arch, 1, "equal", 1e-3);
+            config.dataset = data.clone();
+            config.validate().is_ok()
+        };
+        let Some(dataset) = DatasetConfig::all().into_iter().find(fits) else {
+            panic!("{id} fits no dataset");
+        };
+        let configs: Vec<RunConfig> = [(1, 1e-3), (2, 2e-3)]
+            .into_iter()
+            .map(|(seed, lr)| RunConfig {
+                dataset: dataset.clone(),
+                ..run(&arch, seed, "equal", lr)
+            })
+            .collect();
+        let declared = arch.settings().trains_stacked();
+        let done = try_together(&configs, &device);
+        assert_eq!(
+            done.is_ok(),
+            declared,
+            "{id}: declared {declared}, got {done:?}"
+        );
+        assert_eq!(stack_key(&configs[0]).is_ok(), declared, "{id}'s key");
+    }
+}
+
+/// A run that diverges fails alone: its reports are errors, and the run beside it trains on
+/// as if alone (its NaNs stay in its own block of every parameter).
+#[test]
+fn a_diverging_run_fails_alone() {
+    let device = Device::flex();
+    let sgd = |seed, learning_rate| {
+        let mut config = run(
+            &ArchConfig::SharedBottom(SharedBottomConfig::default()),
+            seed,
+            "equal",
+            learning_rate,
+        );
+        config.dataset = DatasetConfig::from_id("scales").unwrap();
+        config.train.optimizer = OptimizerConfig::Sgd(SgdConfig::default());
+        config.train.steps = 30;
+        config.train.eval_every = 10;
+        config
+    };
+    let configs = [sgd(1, 1e-3), sgd(2, 10.0)];
+    let trainers = configs.iter().map(|c| trainer(c, &device)).collect();
+    let mut parallel = ParallelTrainer::new(trainers).unwrap();
+    let (mut calm, mut diverged) = (Vec::new(), None);
+    while !parallel.is_done() {
+        pollster::block_on(parallel.step()).unwrap();
+        if parallel.is_report_due() {
+            let mut reports = pollster::block_on(parallel.reports()).into_iter();
+            calm.push(reports.next().unwrap().expect("the calm run reports"));
+            if let Err(error) = reports.next().unwrap() {
+                diverged.get_or_insert(error.to_string());
+            }
+        }
+    }
+    let diverged = diverged.expect("the run at learning rate 10 diverges");
+    assert!(diverged.contains("diverged"), "{diverged}");
+    assert_close(
+        "the calm run",
+        &numbers(&train(&configs[0], &device)),
+        &numbers(&calm),
+        TOLERANCE,
+        ("alone", "beside a diverging run"),
+    );
 }

@@ -240,6 +240,10 @@ impl ArchSettings for OmoeConfig {
     fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
         self.0.validate()
     }
+
+    fn trains_stacked(&self) -> bool {
+        true
+    }
 }
 
 impl ArchBuilder for OmoeConfig {
@@ -257,6 +261,10 @@ impl ArchBuilder for OmoeConfig {
 impl ArchSettings for MoeConfig {
     fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
         self.validate()
+    }
+
+    fn trains_stacked(&self) -> bool {
+        true
     }
 }
 

@@ -11,6 +11,12 @@ pub trait ArchSettings {
     /// # Errors
     /// The offending field and its allowed range, or `arch` when it does not fit the data.
     fn check(&self, tasks: &[TaskSpec], dataset: &str) -> Result<(), ConfigError>;
+
+    /// Whether the network has a stacked form (`Architecture::stack_runs`), so that runs of it
+    /// can train as one model (default: no). A test holds it to `stack_runs`.
+    fn trains_stacked(&self) -> bool {
+        false
+    }
 }
 
 /// How the registry builds every architecture from its settings.

@@ -121,6 +121,10 @@ impl ArchSettings for SharedBottomConfig {
     fn check(&self, _tasks: &[TaskSpec], _dataset: &str) -> Result<(), ConfigError> {
         self.validate()
     }
+
+    fn trains_stacked(&self) -> bool {
+        true
+    }
 }
 
 impl ArchBuilder for SharedBottomConfig {

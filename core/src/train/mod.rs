@@ -14,7 +14,7 @@ mod trainer;
 
 pub use config::{RunConfig, TrainConfig};
 pub use optimizer::{AdamConfig, OptimizerBuilder, OptimizerConfig, OptimizerSettings, SgdConfig};
-pub use parallel::ParallelTrainer;
+pub use parallel::{ParallelTrainer, StackKey, stack_key};
 pub use report::{
     BaselineComparison, FinalReport, FinalTask, GateUtilisation, HistoryEntry, RunReport,
     TaskEvaluation, Timing,

@@ -14,6 +14,7 @@
 //! each run's part back into its trainer, which then evaluates and reports as usual.
 
 use super::batches::DeviceSplit;
+use super::config::RunConfig;
 use super::evaluation::Reads;
 use super::optimizer::OptimizerConfig;
 use super::report::HistoryEntry;
@@ -81,6 +82,67 @@ fn refuse(field: &str, message: impl Into<String>) -> ConfigError {
     ConfigError::new(field, message)
 }
 
+const TOWER_LR_ALONE: &str = "per-task tower learning rates train one run at a time";
+const FM_ALONE: &str = "a model with FM terms trains one run at a time";
+
+/// What runs must share to train stacked: equal keys (and equal data shapes, which equal
+/// dataset settings give) let [`ParallelTrainer::new`] take them together.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StackKey(String);
+
+/// The architecture, FM term, dataset settings (not the seed), batch size, steps, report
+/// interval and optimiser rule: everything but the seed, the method and the learning rate.
+fn shared_key(config: &RunConfig) -> StackKey {
+    let train = &config.train;
+    let shared = serde_json::json!({
+        "arch": config.arch,
+        "fm": config.fm,
+        "dataset": config.dataset,
+        "batch_size": train.batch_size,
+        "steps": train.steps,
+        "eval_every": train.eval_every,
+        "optimizer": format!("{:?}", RunsOptimizer::rule(&train.optimizer)),
+    });
+    StackKey(shared.to_string())
+}
+
+/// Whether `config`'s run can train stacked with others, from its settings alone (the page
+/// groups a comparison's jobs with it, without building them), and the key the runs it
+/// stacks with share.
+///
+/// # Errors
+/// Why it trains alone: its architecture has no stacked form, it has FM terms or per-task
+/// tower learning rates, or its method does not train stacked
+/// ([`MethodSettings::trains_stacked`](crate::weighting::MethodSettings::trains_stacked)).
+pub fn stack_key(config: &RunConfig) -> Result<StackKey, ConfigError> {
+    if !config.arch.settings().trains_stacked() {
+        return Err(refuse(
+            "arch",
+            format!(
+                "{} has no stacked form yet and trains one run at a time",
+                config.arch.id()
+            ),
+        ));
+    }
+    if config.fm.is_some() {
+        return Err(refuse("fm", FM_ALONE));
+    }
+    if config.train.tower_lr.iter().any(|&m| m != 1.0) {
+        return Err(refuse("train.tower_lr", TOWER_LR_ALONE));
+    }
+    if !config.weighting.settings().trains_stacked() {
+        return Err(refuse(
+            "weighting",
+            format!(
+                "{} needs more than the losses (gradients, row weights or optimiser states) \
+                 and trains one run at a time",
+                config.weighting.id()
+            ),
+        ));
+    }
+    Ok(shared_key(config))
+}
+
 impl ParallelTrainer {
     /// Stacks fresh trainers (none has stepped) into one.
     ///
@@ -94,50 +156,27 @@ impl ParallelTrainer {
             return Err(refuse("runs", "no runs to train"));
         };
         let (config, data) = (&first.config, &first.data);
+        let key = shared_key(config);
         for run in &runs {
-            let other = &run.config;
-            let same = |field: &str, equal: bool| {
-                if equal {
-                    Ok(())
-                } else {
-                    Err(refuse(
-                        field,
-                        "runs trained in parallel must share it (train them one at a time)",
-                    ))
-                }
-            };
-            same("arch", other.arch == config.arch)?;
-            same("fm", other.fm == config.fm)?;
-            same(
-                "dataset",
-                run.data.input_dim == data.input_dim
-                    && run.data.tasks == data.tasks
-                    && run.train.rows() == first.train.rows(),
-            )?;
-            same(
-                "train.batch_size",
-                other.train.batch_size == config.train.batch_size,
-            )?;
-            same("train.steps", other.train.steps == config.train.steps)?;
-            same(
-                "train.eval_every",
-                other.train.eval_every == config.train.eval_every,
-            )?;
-            same(
-                "optimizer",
-                RunsOptimizer::rule(&other.train.optimizer)
-                    == RunsOptimizer::rule(&config.train.optimizer),
-            )?;
+            if shared_key(&run.config) != key
+                || run.data.input_dim != data.input_dim
+                || run.data.tasks != data.tasks
+                || run.train.rows() != first.train.rows()
+            {
+                return Err(refuse(
+                    "runs",
+                    "runs trained in parallel must share the architecture, the data's shape, \
+                     the batch size, steps, report interval and optimiser (train them one at a \
+                     time)",
+                ));
+            }
             if run.step > 0 {
                 return Err(refuse("runs", "only fresh runs can be stacked"));
             }
             if run.tower_multipliers.is_some() {
-                return Err(refuse(
-                    "train.tower_lr",
-                    "per-task tower learning rates train one run at a time",
-                ));
+                return Err(refuse("train.tower_lr", TOWER_LR_ALONE));
             }
-            let method = other.weighting.id();
+            let method = run.config.weighting.id();
             if run.method.needs() != Needs::Losses {
                 return Err(refuse(
                     "weighting",
@@ -158,10 +197,7 @@ impl ParallelTrainer {
             }
         }
         if config.fm.is_some() {
-            return Err(refuse(
-                "fm",
-                "a model with FM terms trains one run at a time",
-            ));
+            return Err(refuse("fm", FM_ALONE));
         }
         let models = runs.iter().map(|run| run.model.clone()).collect();
         let model = MultiTaskModel::stack_runs(models).ok_or_else(|| {
@@ -389,17 +425,15 @@ impl ParallelTrainer {
         self.synced = true;
     }
 
-    /// Every run's report (as [`Trainer::report`]), in order.
-    ///
-    /// # Errors
-    /// As [`Trainer::report`], for the first run that fails.
-    pub async fn reports(&mut self) -> Result<Vec<HistoryEntry>, RunError> {
+    /// Every run's report (as [`Trainer::report`]), in order: each its own result, so a run
+    /// that diverged (its numbers stay in its own block) fails alone.
+    pub async fn reports(&mut self) -> Vec<Result<HistoryEntry, RunError>> {
         self.sync();
         let mut reports = Vec::with_capacity(self.runs.len());
         for run in &mut self.runs {
-            reports.push(run.report().await?);
+            reports.push(run.report().await);
         }
-        Ok(reports)
+        reports
     }
 
     /// The runs as ordinary trainers, each holding its trained model (for its final report;

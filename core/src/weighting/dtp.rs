@@ -42,6 +42,10 @@ impl MethodSettings for DtpConfig {
         check_range("gamma", self.gamma, 0.0, 10.0)?;
         check_range("alpha", self.alpha, 0.01, 1.0)
     }
+
+    fn trains_stacked(&self) -> bool {
+        true
+    }
 }
 
 impl MethodConfig for DtpConfig {

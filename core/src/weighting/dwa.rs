@@ -30,6 +30,10 @@ impl MethodSettings for DwaConfig {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         check_range("temperature", self.temperature, 0.01, 100.0)
     }
+
+    fn trains_stacked(&self) -> bool {
+        true
+    }
 }
 
 impl MethodConfig for DwaConfig {

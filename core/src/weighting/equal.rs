@@ -23,7 +23,11 @@ impl Weighting for Equal {
 #[serde(deny_unknown_fields)]
 pub struct EqualConfig {}
 
-impl MethodSettings for EqualConfig {}
+impl MethodSettings for EqualConfig {
+    fn trains_stacked(&self) -> bool {
+        true
+    }
+}
 
 impl MethodConfig for EqualConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

@@ -46,6 +46,10 @@ impl MethodSettings for FamoConfig {
         check_range("logit_learning_rate", self.logit_learning_rate, 1e-5, 10.0)?;
         check_range("logit_weight_decay", self.logit_weight_decay, 0.0, 1.0)
     }
+
+    fn trains_stacked(&self) -> bool {
+        true
+    }
 }
 
 impl MethodConfig for FamoConfig {

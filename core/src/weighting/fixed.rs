@@ -35,6 +35,10 @@ impl MethodSettings for FixedConfig {
         }
         Ok(())
     }
+
+    fn trains_stacked(&self) -> bool {
+        true
+    }
 }
 
 impl MethodConfig for FixedConfig {

@@ -33,7 +33,11 @@ impl Weighting for Gls {
 #[serde(deny_unknown_fields)]
 pub struct GlsConfig {}
 
-impl MethodSettings for GlsConfig {}
+impl MethodSettings for GlsConfig {
+    fn trains_stacked(&self) -> bool {
+        true
+    }
+}
 
 impl MethodConfig for GlsConfig {
     fn build(&self, _context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

@@ -14,6 +14,13 @@ pub trait MethodSettings {
     fn validate(&self, _tasks: usize) -> Result<(), ConfigError> {
         Ok(())
     }
+
+    /// Whether runs of this method can train stacked with others (`ParallelTrainer`): it needs
+    /// only the losses, answers with task weights, keeps one optimiser state and weighs no
+    /// rows (default: no). A test holds every method's answer to what `ParallelTrainer` does.
+    fn trains_stacked(&self) -> bool {
+        false
+    }
 }
 
 /// How the registry builds every method from its settings.

@@ -51,7 +51,11 @@ impl Weighting for Rlw {
 #[serde(deny_unknown_fields)]
 pub struct RlwConfig {}
 
-impl MethodSettings for RlwConfig {}
+impl MethodSettings for RlwConfig {
+    fn trains_stacked(&self) -> bool {
+        true
+    }
+}
 
 impl MethodConfig for RlwConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {

@@ -65,6 +65,10 @@ impl MethodSettings for StchConfig {
         }
         Ok(())
     }
+
+    fn trains_stacked(&self) -> bool {
+        true
+    }
 }
 
 impl MethodConfig for StchConfig {

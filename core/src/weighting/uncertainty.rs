@@ -66,7 +66,11 @@ impl Weighting for Uncertainty {
 #[serde(deny_unknown_fields)]
 pub struct UncertaintyConfig {}
 
-impl MethodSettings for UncertaintyConfig {}
+impl MethodSettings for UncertaintyConfig {
+    fn trains_stacked(&self) -> bool {
+        true
+    }
+}
 
 impl MethodConfig for UncertaintyConfig {
     fn build(&self, context: &MethodContext) -> Result<Box<dyn Weighting>, ConfigError> {
