@@ -6,7 +6,7 @@
 
 use crate::seesaw::relative_gain;
 use seesaw_core::compare::{GridSpec, Labels, MeanStd, RunRow, SummaryRow, Vary, summarise};
-use seesaw_core::train::{RunConfig, RunReport};
+use seesaw_core::train::{RunConfig, RunReport, stack_key};
 use serde::{Deserialize, Serialize};
 
 /// The stored record's schema version.
@@ -167,6 +167,35 @@ impl Comparison {
             steps_per_second: 0.0,
         };
         Some(index)
+    }
+
+    /// The next waiting job and the waiting jobs that train stacked with it in one model (the
+    /// same [`stack_key`]), all now marked training: a fair share for each of `idle` workers,
+    /// at most `cap`. A job that cannot train stacked comes alone. Empty when paused,
+    /// cancelled or none waits.
+    pub fn take_group(&mut self, idle: usize, cap: usize) -> Vec<usize> {
+        let Some(first) = self.take_job() else {
+            return Vec::new();
+        };
+        let Ok(key) = stack_key(&self.jobs[first].config) else {
+            return vec![first];
+        };
+        let mates: Vec<usize> = (0..self.jobs.len())
+            .filter(|&index| {
+                let job = &self.jobs[index];
+                job.state == JobState::Waiting && stack_key(&job.config).ok().as_ref() == Some(&key)
+            })
+            .collect();
+        let share = (mates.len() + 1).div_ceil(idle.max(1)).clamp(1, cap.max(1));
+        let mut group = vec![first];
+        for index in mates.into_iter().take(share - 1) {
+            self.jobs[index].state = JobState::Training {
+                step: 0,
+                steps_per_second: 0.0,
+            };
+            group.push(index);
+        }
+        group
     }
 
     /// A worker's progress on job `index`.
@@ -630,6 +659,7 @@ pub fn sorted(
 mod tests {
     use super::*;
     use burn::prelude::Device;
+    use seesaw_core::Registry;
     use seesaw_core::compare::runs_csv;
 
     fn spec() -> GridSpec {
@@ -702,6 +732,54 @@ mod tests {
         assert_eq!(csv.lines().count(), 5, "a header and 4 runs:\n{csv}");
         assert_eq!(comparison.relative_gains(&comparison.summary()).len(), 2);
         assert_eq!(comparison.configuration_count(), 2);
+    }
+
+    #[test]
+    fn jobs_that_train_stacked_are_grouped_and_shared_among_the_idle_workers() {
+        // 2 baselines, then equal s1, equal s2, uncertainty s1, uncertainty s2.
+        let mut comparison = Comparison::new("c".into(), 0.0, spec()).unwrap();
+        assert_eq!(
+            comparison.take_group(2, 8),
+            vec![0],
+            "a baseline trains alone"
+        );
+        assert_eq!(comparison.take_group(1, 8), vec![1]);
+        assert_eq!(
+            comparison.take_group(2, 8),
+            vec![2, 3],
+            "four runs that stack, two idle workers: two each"
+        );
+        assert_eq!(comparison.take_group(1, 8), vec![4, 5]);
+        assert!(comparison.take_group(1, 8).is_empty(), "none waits");
+        assert_eq!(comparison.counts()[1], 6, "all training");
+
+        let mut comparison = Comparison::new("c".into(), 0.0, spec()).unwrap();
+        comparison.take_group(1, 8);
+        comparison.take_group(1, 8);
+        assert_eq!(
+            comparison.take_group(1, 3),
+            vec![2, 3, 4],
+            "at most the cap"
+        );
+        assert_eq!(comparison.take_group(1, 3), vec![5]);
+
+        // Gradient methods and runs of other budgets never join a group.
+        let mut spec = spec();
+        spec.weighting = vec!["equal".into(), "pcgrad".into()];
+        let mut comparison = Comparison::new("c".into(), 0.0, spec).unwrap();
+        comparison.take_group(1, 8);
+        comparison.take_group(1, 8);
+        let first = comparison.take_group(1, 8);
+        assert_eq!(first.len(), 2, "{first:?}");
+        assert!(
+            first
+                .iter()
+                .all(|&job| comparison.jobs[job].config.weighting.id() == "equal")
+        );
+        assert_eq!(comparison.take_group(1, 8).len(), 1, "pcgrad alone");
+        assert_eq!(comparison.take_group(1, 8).len(), 1, "pcgrad alone");
+        comparison.set_paused(true);
+        assert!(comparison.take_group(1, 8).is_empty(), "paused");
     }
 
     #[test]

@@ -100,13 +100,13 @@ pub enum ToWorker {
         /// The backend asked for.
         backend: BackendChoice,
     },
-    /// A comparison's job: build the run and train it to the end (pausable), sending progress
-    /// but no live reports, then its whole report (`Trained`).
+    /// A comparison's jobs: build the runs and train them to the end (pausable), sending
+    /// progress but no live reports, then each run's whole report (`Trained`). Jobs that share
+    /// a `stack_key` train stacked in one model; jobs that cannot train one after another.
     Train {
-        /// The job's id; progress and the result name it.
-        run: u32,
-        /// The config, already valid.
-        config: Box<RunConfig>,
+        /// The jobs: each one's id (progress and the result name it) and its config, already
+        /// valid.
+        jobs: Vec<(u32, Box<RunConfig>)>,
         /// The backend asked for.
         backend: BackendChoice,
     },

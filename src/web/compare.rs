@@ -111,6 +111,16 @@ pub struct Desk {
     opened: Option<(String, Rc<Predictions>)>,
 }
 
+/// The most jobs one worker trains stacked: on WebGPU a step of 32 runs costs a few of one
+/// (dispatches bound it); on the CPU the arithmetic grows with the runs, and 8 already gain
+/// most of what stacking gives there (issue #11's measurements).
+fn group_cap(backend: BackendChoice) -> usize {
+    match backend {
+        BackendChoice::Webgpu => 32,
+        _ => 8,
+    }
+}
+
 fn hardware_threads() -> usize {
     web_sys::window()
         .map(|w| w.navigator().hardware_concurrency())
@@ -224,21 +234,24 @@ impl Desk {
         }
     }
 
-    /// Hands waiting jobs to idle workers; drops the pool when all is done.
+    /// Hands waiting jobs to idle workers, those that can stacked in groups; drops the pool
+    /// when all is done.
     fn dispatch(&mut self, state: &PageState) {
         let (Some(comparison), Some(pool)) = (&mut self.comparison, &mut self.pool) else {
             return;
         };
-        for slot in pool.idle() {
-            let Some(job) = comparison.take_job() else {
+        let backend = Self::backend(state);
+        let idle = pool.idle();
+        for (taken, &slot) in idle.iter().enumerate() {
+            let group = comparison.take_group(idle.len() - taken, group_cap(backend));
+            if group.is_empty() {
                 break;
-            };
-            pool.assign(
-                slot,
-                job,
-                &comparison.jobs[job].config,
-                Self::backend(state),
-            );
+            }
+            let jobs = group
+                .into_iter()
+                .map(|job| (job, comparison.jobs[job].config.clone()))
+                .collect();
+            pool.assign(slot, jobs, backend);
         }
         if comparison.phase == Phase::Finished {
             self.pool = None;
@@ -478,7 +491,7 @@ impl Desk {
         let (Some(comparison), Some(pool)) = (&mut self.comparison, &mut self.pool) else {
             return;
         };
-        let mine = |run: u32| pool.job(slot) == Some(run as usize);
+        let mine = |run: u32| pool.jobs(slot).contains(&(run as usize));
         match message {
             FromWorker::Progress {
                 run,
@@ -493,14 +506,14 @@ impl Desk {
             } if mine(run) => {
                 comparison.finished(run as usize, *report);
                 self.predictions.insert(run as usize, Rc::new(*predictions));
-                pool.release(slot);
+                pool.release(slot, run as usize);
                 self.save();
                 self.dispatch(state);
                 self.refresh();
             }
             FromWorker::Failed { run, message } if mine(run) => {
                 comparison.failed(run as usize, message);
-                pool.release(slot);
+                pool.release(slot, run as usize);
                 self.save();
                 self.dispatch(state);
                 self.refresh();
@@ -515,11 +528,14 @@ impl Desk {
         let (Some(comparison), Some(pool)) = (&mut self.comparison, &mut self.pool) else {
             return;
         };
-        if let Some(job) = pool.job(slot) {
+        let jobs = pool.jobs(slot).to_vec();
+        for &job in &jobs {
             comparison.failed(job, format!("its worker stopped: {message}"));
         }
         if pool.restart(slot, &on_batch, &on_crash).is_err() {
-            pool.release(slot);
+            for job in jobs {
+                pool.release(slot, job);
+            }
         }
         self.save();
         self.dispatch(state);

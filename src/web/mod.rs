@@ -11,6 +11,7 @@ mod js;
 pub mod page;
 mod panels;
 mod pool;
+mod stacked;
 mod store;
 mod toy;
 pub mod worker;

@@ -1,15 +1,15 @@
-//! A pool of training workers for a comparison: each one trains one job at a time (the page
-//! hands it the next from the queue), so runs train side by side on the machine's cores while
-//! the page's thread only draws.
+//! A pool of training workers for a comparison: each one trains one job, or a group of jobs
+//! stacked in one model, at a time (the page hands it the next from the queue), so runs train
+//! side by side on the machine's cores while the page's thread only draws.
 
 use super::bridge::Bridge;
 use crate::protocol::{BackendChoice, FromWorker, ToWorker};
 use seesaw_core::train::RunConfig;
 
-/// One worker and the job it trains.
+/// One worker and the jobs it trains.
 struct Slot {
     bridge: Bridge,
-    job: Option<usize>,
+    jobs: Vec<usize>,
 }
 
 /// The workers.
@@ -38,7 +38,10 @@ impl Pool {
     pub fn start(size: usize, on_batch: &OnBatch, on_crash: &OnCrash) -> Result<Self, String> {
         let slots = (0..size)
             .map(|slot| {
-                start_worker(slot, on_batch, on_crash).map(|bridge| Slot { bridge, job: None })
+                start_worker(slot, on_batch, on_crash).map(|bridge| Slot {
+                    bridge,
+                    jobs: Vec::new(),
+                })
             })
             .collect::<Result<_, _>>()?;
         Ok(Self { slots })
@@ -47,36 +50,38 @@ impl Pool {
     /// The workers without a job.
     pub fn idle(&self) -> Vec<usize> {
         (0..self.slots.len())
-            .filter(|&slot| self.slots[slot].job.is_none())
+            .filter(|&slot| self.slots[slot].jobs.is_empty())
             .collect()
     }
 
-    /// The job worker `slot` trains.
-    pub fn job(&self, slot: usize) -> Option<usize> {
-        self.slots.get(slot).and_then(|s| s.job)
+    /// The jobs worker `slot` trains.
+    pub fn jobs(&self, slot: usize) -> &[usize] {
+        self.slots.get(slot).map_or(&[], |s| &s.jobs)
     }
 
-    /// Hands job `job` to worker `slot`.
-    pub fn assign(&mut self, slot: usize, job: usize, config: &RunConfig, backend: BackendChoice) {
+    /// Hands `jobs` (the job and its config) to worker `slot`.
+    pub fn assign(&mut self, slot: usize, jobs: Vec<(usize, RunConfig)>, backend: BackendChoice) {
         let slot = &mut self.slots[slot];
-        slot.job = Some(job);
+        slot.jobs = jobs.iter().map(|(job, _)| *job).collect();
         slot.bridge.send(&ToWorker::Train {
-            run: job as u32,
-            config: Box::new(config.clone()),
+            jobs: jobs
+                .into_iter()
+                .map(|(job, config)| (job as u32, Box::new(config)))
+                .collect(),
             backend,
         });
     }
 
-    /// Worker `slot` is free again.
-    pub fn release(&mut self, slot: usize) {
+    /// Worker `slot` is done with `job`; it is free again once done with all of its jobs.
+    pub fn release(&mut self, slot: usize, job: usize) {
         if let Some(slot) = self.slots.get_mut(slot) {
-            slot.job = None;
+            slot.jobs.retain(|&j| j != job);
         }
     }
 
     /// Sends `message` to every worker with a job (pause, play).
     pub fn tell_busy(&self, message: &ToWorker) {
-        for slot in self.slots.iter().filter(|s| s.job.is_some()) {
+        for slot in self.slots.iter().filter(|s| !s.jobs.is_empty()) {
             slot.bridge.send(message);
         }
     }
@@ -92,7 +97,10 @@ impl Pool {
         on_crash: &OnCrash,
     ) -> Result<(), String> {
         let bridge = start_worker(slot, on_batch, on_crash)?;
-        self.slots[slot] = Slot { bridge, job: None };
+        self.slots[slot] = Slot {
+            bridge,
+            jobs: Vec::new(),
+        };
         Ok(())
     }
 }

@@ -2,23 +2,27 @@
 //! reports and results to the page. Runs in a dedicated Web Worker, so the page's thread only
 //! draws and never waits on training.
 
+use super::stacked::Stacked;
 use super::{gpu, js};
 use crate::backend::{self, Speed};
 use crate::protocol::{BackendChoice, BackendInfo, BackendKind, FromWorker, ToWorker};
 use crate::session::{Event, Session};
 use burn::prelude::Device;
 use seesaw_core::RunError;
-use seesaw_core::train::{FinalReport, HistoryEntry, RunConfig, RunReport, Timing};
+use seesaw_core::train::{
+    FinalReport, HistoryEntry, ParallelTrainer, RunConfig, RunReport, Timing, Trainer,
+};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 /// Target wall time of one slice of steps (between two looks at the inbox).
-const SLICE_MS: f64 = 120.0;
+pub(super) const SLICE_MS: f64 = 120.0;
 
 /// Messages from the page, and the wake-up of a waiting loop.
 #[derive(Default)]
@@ -35,7 +39,7 @@ fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-fn post(message: &FromWorker) {
+pub(super) fn post(message: &FromWorker) {
     let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
 }
 
@@ -116,14 +120,22 @@ struct Run {
 
 /// A comparison job's report as it is collected: the history stays in the worker, and the
 /// whole report goes to the page once, at the end.
-struct JobReport {
+pub(super) struct JobReport {
     config: RunConfig,
-    history: Vec<HistoryEntry>,
+    pub(super) history: Vec<HistoryEntry>,
     started_ms: f64,
 }
 
 impl JobReport {
-    fn finish(&mut self, final_report: FinalReport, steps: usize) -> RunReport {
+    pub(super) fn new(config: &RunConfig, started_ms: f64) -> Self {
+        Self {
+            config: config.clone(),
+            history: Vec::new(),
+            started_ms,
+        }
+    }
+
+    pub(super) fn finish(&mut self, final_report: FinalReport, steps: usize) -> RunReport {
         let seconds = (js::now_ms() - self.started_ms) / 1000.0;
         RunReport {
             config: self.config.clone(),
@@ -166,19 +178,40 @@ impl Devices {
     }
 }
 
+/// What the worker trains: one run (the playground's, or a comparison's job), or a
+/// comparison's jobs stacked in one model; jobs that could not stack wait their turn.
+#[derive(Default)]
+struct Work {
+    run: Option<Run>,
+    stacked: Option<Stacked>,
+    queue: VecDeque<(u32, RunConfig, BackendChoice)>,
+}
+
+impl Work {
+    fn wants_steps(&self) -> bool {
+        self.run.as_ref().is_some_and(Run::wants_steps)
+            || self.stacked.as_ref().is_some_and(Stacked::wants_steps)
+    }
+
+    fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
 async fn run_loop() {
     let mut devices = Devices::default();
-    let mut run: Option<Run> = None;
+    let mut work = Work::default();
     loop {
-        let message = match &run {
-            Some(current) if current.wants_steps() => try_next_message(),
-            _ => Some(next_message().await),
+        let message = if work.wants_steps() {
+            try_next_message()
+        } else {
+            Some(next_message().await)
         };
         if let Some(message) = message {
-            handle(message, &mut run, &mut devices).await;
+            handle(message, &mut work, &mut devices).await;
             continue;
         }
-        if let Some(current) = &mut run {
+        if let Some(current) = &mut work.run {
             let failed = match current.slice().await {
                 Ok(()) => None,
                 // A lost GPU device: the playground's run goes on on the CPU.
@@ -192,39 +225,71 @@ async fn run_loop() {
                     run: current.id,
                     message,
                 });
-                run = None;
+                work.run = None;
             }
+        } else if let Some(stacked) = &mut work.stacked
+            && let Err(error) = stacked.slice().await
+        {
+            for run in stacked.open() {
+                post(&FromWorker::Failed {
+                    run,
+                    message: error.to_string(),
+                });
+            }
+            work.stacked = None;
+        }
+        // A job done or failed: the next one waiting its turn.
+        while work
+            .run
+            .as_ref()
+            .is_none_or(|run| run.session.is_finished())
+            && let Some((id, config, backend)) = work.queue.pop_front()
+        {
+            start_run(id, &config, backend, true, &mut work.run, &mut devices).await;
         }
         js::yield_now().await;
     }
 }
 
-async fn handle(message: ToWorker, run: &mut Option<Run>, devices: &mut Devices) {
+async fn handle(message: ToWorker, work: &mut Work, devices: &mut Devices) {
     match message {
         ToWorker::Configure {
             run: id,
             config,
             backend,
-        } => start_run(id, &config, backend, false, run, devices).await,
-        ToWorker::Train {
-            run: id,
-            config,
-            backend,
-        } => start_run(id, &config, backend, true, run, devices).await,
+        } => {
+            work.clear();
+            start_run(id, &config, backend, false, &mut work.run, devices).await;
+        }
+        ToWorker::Train { jobs, backend } => {
+            work.clear();
+            match <[_; 1]>::try_from(jobs) {
+                Ok([(id, config)]) => {
+                    start_run(id, &config, backend, true, &mut work.run, devices).await;
+                }
+                Err(jobs) => start_stacked(jobs, backend, work, devices).await,
+            }
+        }
         ToWorker::Play => {
-            if let Some(current) = run {
+            if let Some(current) = &mut work.run {
                 current.playing = true;
+            }
+            if let Some(stacked) = &mut work.stacked {
+                stacked.playing = true;
             }
         }
         ToWorker::Pause => {
-            if let Some(current) = run {
+            if let Some(stacked) = &mut work.stacked {
+                stacked.playing = false;
+            }
+            if let Some(current) = &mut work.run {
                 current.playing = false;
                 current.pending_steps = 0;
                 current.progress().await;
             }
         }
         ToWorker::Step => {
-            if let Some(current) = run {
+            if let Some(current) = &mut work.run {
                 current.playing = false;
                 current.pending_steps += 1;
             }
@@ -275,11 +340,7 @@ async fn start_run(
                 pending_steps: 0,
                 per_slice: 1,
                 speed: Speed::default(),
-                job: job.then(|| JobReport {
-                    config: config.clone(),
-                    history: Vec::new(),
-                    started_ms: js::now_ms(),
-                }),
+                job: job.then(|| JobReport::new(config, js::now_ms())),
                 config: config.clone(),
                 on_gpu,
                 last_report: 0,
@@ -289,14 +350,100 @@ async fn start_run(
     }
 }
 
-/// Picks the device for `choice` (the decision and its reason: [`backend`]), and builds the
-/// session (baselines on the CPU).
+/// Builds the session of `config` on the device [`pick_device`] chooses (baselines on the
+/// CPU).
 async fn configure(
     id: u32,
     config: &RunConfig,
     choice: BackendChoice,
     devices: &mut Devices,
 ) -> Result<(Session, BackendInfo), String> {
+    let (device, info) = pick_device(id, config, choice, devices).await?;
+    let session = Session::new(config, &device, &Device::flex()).map_err(|e| e.to_string())?;
+    Ok((session, info))
+}
+
+/// Trains `jobs` stacked in one model on the device [`pick_device`] chooses for the first;
+/// when they cannot stack (`ParallelTrainer` says why), one after another.
+async fn start_stacked(
+    jobs: Vec<(u32, Box<RunConfig>)>,
+    backend: BackendChoice,
+    work: &mut Work,
+    devices: &mut Devices,
+) {
+    let Some((first, first_config)) = jobs.first() else {
+        return;
+    };
+    let started = js::now_ms();
+    let (device, info) = match pick_device(*first, first_config, backend, devices).await {
+        Ok(picked) => picked,
+        Err(message) => {
+            for (run, _) in jobs {
+                post(&FromWorker::Failed {
+                    run,
+                    message: message.clone(),
+                });
+            }
+            return;
+        }
+    };
+    let (mut ids, mut configs, mut trainers) = (Vec::new(), Vec::new(), Vec::new());
+    for (run, config) in jobs {
+        let built = config
+            .validate()
+            .and_then(|()| Ok(Arc::new(config.dataset.generate(config.seed)?)))
+            .and_then(|data| Trainer::new(&config, data, &device))
+            .map_err(|e| e.to_string());
+        match built {
+            Ok(trainer) => {
+                ids.push(run);
+                configs.push(*config);
+                trainers.push(trainer);
+            }
+            Err(message) => post(&FromWorker::Failed { run, message }),
+        }
+    }
+    if ids.is_empty() {
+        return;
+    }
+    match ParallelTrainer::new(trainers) {
+        Ok(trainer) => {
+            for &run in &ids {
+                post(&FromWorker::Ready {
+                    run,
+                    backend: info.clone(),
+                    setup_ms: js::now_ms() - started,
+                });
+            }
+            post(&FromWorker::Log {
+                message: format!("runs {ids:?}: stacked in one model"),
+            });
+            work.stacked = Some(Stacked::new(ids, &configs, trainer));
+        }
+        Err(why) => {
+            post(&FromWorker::Log {
+                message: format!("runs {ids:?}: one at a time ({why})"),
+            });
+            work.queue = ids
+                .into_iter()
+                .zip(configs)
+                .map(|(run, config)| (run, config, backend))
+                .collect();
+            // The first now; the loop starts each next one when the one before is done.
+            if let Some((id, config, backend)) = work.queue.pop_front() {
+                start_run(id, &config, backend, true, &mut work.run, devices).await;
+            }
+        }
+    }
+}
+
+/// Picks the device for `choice` (the decision and its reason: [`backend`]).
+async fn pick_device(
+    id: u32,
+    config: &RunConfig,
+    choice: BackendChoice,
+    devices: &mut Devices,
+) -> Result<(Device, BackendInfo), String> {
     let cpu = Device::flex();
     let info = match choice {
         BackendChoice::Cpu => backend::cpu("CPU chosen", false),
@@ -338,8 +485,7 @@ async fn configure(
             info.reason
         ),
     });
-    let session = Session::new(config, &device, &cpu).map_err(|e| e.to_string())?;
-    Ok((session, info))
+    Ok((device, info))
 }
 
 /// Milliseconds per step of `config`'s model on `device` (2 warm-up steps, then 5 timed, the

@@ -3,6 +3,8 @@
 // and static server as the browser tests (tests/browser/lib.mjs).
 //   Seesaw: WebGPU and its CPU backend (burn flex in wasm), through the page: steps/s over a
 //           timed window → ms/step; mmoe at batch 256 and 4096, ple, shared-bottom.
+//           K = 1, 8, 32 runs through the comparison's worker protocol (a `Train` message with
+//           K jobs: one run alone, or K runs stacked in one model): ms per step of all K.
 //   Peers:  the twin of Seesaw's default MMoE in peers/ (jax-js plain and jit, TF.js), on
 //           WebGPU and wasm, at batch 256 and 4096, timed inside their page.
 // Prints a table and Seesaw/peer ratios per backend; writes target/bench/browser.json.
@@ -42,6 +44,13 @@ const SEESAW_MODELS = [
   { model: 'ple', batch: 256, hash: 'arch=ple' },
   { model: 'shared-bottom', batch: 256, hash: 'arch=shared-bottom' },
 ].filter((m) => !QUICK || m.batch === 256 && m.model === 'mmoe');
+// K parallel runs: mmoe at batch 256, seeds 1..K, through a worker of the page's own.
+const STACKED = {
+  runs: QUICK ? [1, 8] : [1, 8, 32],
+  backends: ['webgpu', 'cpu'],
+  // Warm-up steps, then a window of at least minSteps steps and minMs, at most capMs.
+  warmSteps: 3, minSteps: QUICK ? 5 : 10, minMs: 3_000, capMs: QUICK ? 20_000 : 60_000,
+};
 const PEERS = [
   { lib: 'jax', jit: true, name: 'jax-js (jit)' },
   { lib: 'jax', jit: false, name: 'jax-js (eager)' },
@@ -126,6 +135,72 @@ async function seesaw(browser, origin, backend, model) {
   }
 }
 
+/** K runs of mmoe at batch 256 (seeds 1..K) in one worker, as the comparison panel trains
+ *  them: `Train` with K jobs (K = 1: the run alone; K > 1: stacked in one model). Steps of all
+ *  K per second from the worker's Progress messages over a window after a warm-up. */
+async function seesawStacked(browser, origin, backend, k) {
+  const { page, errors } = await open(browser, origin, '#backend=cpu');
+  try {
+    await ready(page, 'CPU', 180_000);
+    const jobs = Array.from({ length: k }, (_, i) => [i + 1, {
+      seed: i + 1,
+      arch: { kind: 'mmoe' },
+      train: { batch_size: 256, steps: 10_000_000, eval_every: 10_000_000 },
+      baselines: false,
+    }]);
+    const w = STACKED;
+    const result = await page.evaluate(async ({ jobs, backend, w }) => {
+      const worker = new Worker('./seesaw-worker_loader.js');
+      const logs = [];
+      let failed = null;
+      let last = { step: 0, at: performance.now() };
+      let readyAt = null;
+      const loaded = new Promise((resolve) => {
+        worker.onmessage = (event) => {
+          const message = JSON.parse(event.data);
+          if ('Loaded' in message) resolve();
+          else if (message.Ready && readyAt == null) readyAt = performance.now();
+          else if (message.Progress && message.Progress.run === jobs[0][0]) last = { step: message.Progress.step, at: performance.now() };
+          else if (message.Failed || message.Crashed) failed = JSON.stringify(message);
+          else if (message.Log) logs.push(message.Log.message);
+        };
+      });
+      await loaded;
+      const sent = performance.now();
+      worker.postMessage(JSON.stringify({ Train: { jobs, backend } }));
+      const until = async (done, capMs) => {
+        const end = performance.now() + capMs;
+        while (!done() && !failed && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
+      };
+      await until(() => last.step >= w.warmSteps, 600_000);
+      const start = { ...last };
+      const firstStepS = (start.at - sent) / 1000;
+      await until(() => last.step - start.step >= w.minSteps && last.at - start.at >= w.minMs, w.capMs);
+      worker.terminate();
+      const steps = last.step - start.step;
+      return {
+        failed, logs, steps, ms: last.at - start.at,
+        setup_s: readyAt == null ? null : (readyAt - sent) / 1000,
+        to_warm_s: firstStepS,
+      };
+    }, { jobs, backend, w });
+    if (result.failed) throw new Error(result.failed);
+    const msPerStep = result.steps > 0 ? result.ms / result.steps : null;
+    return {
+      side: 'seesaw-stacked', runs: k, backend, model: 'mmoe', batch: 256,
+      stacked: k > 1 && result.logs.some((l) => l.includes('stacked in one model')),
+      timed_steps: result.steps, timed_ms: round(result.ms, 0),
+      ms_per_step_all_runs: round(msPerStep, 2),
+      ms_per_run_step: round(msPerStep == null ? null : msPerStep / k, 3),
+      setup_s: round(result.setup_s), send_to_warm_s: round(result.to_warm_s),
+      worker_log: result.logs.slice(0, 5),
+      console_errors: errors.slice(0, 5),
+    };
+  } finally {
+    await page.close();
+  }
+}
+
 async function peer(browser, origin, spec, backend, batch) {
   const query = new URLSearchParams({ lib: spec.lib, backend, batch: String(batch), jit: spec.jit ? '1' : '0' });
   for (const [key, value] of Object.entries(PEER[backend])) query.set(key, String(value));
@@ -158,7 +233,7 @@ async function attempt(label, fn, base) {
   process.stdout.write(`… ${label}`);
   try {
     const result = await fn();
-    process.stdout.write(` ${result.ms_per_step ?? '?'} ms/step (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+    process.stdout.write(` ${result.ms_per_step ?? result.ms_per_step_all_runs ?? '?'} ms/step (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
     return result;
   } catch (error) {
     process.stdout.write(` FAILED: ${String(error.message ?? error).split('\n')[0]}\n`);
@@ -218,6 +293,17 @@ for (const backend of ['cpu', 'webgpu']) {
       { side: 'seesaw', name: 'Seesaw', model: model.model, batch: model.batch, backend }));
   }
 }
+const stackedRuns = [];
+for (const backend of STACKED.backends) {
+  for (const k of STACKED.runs) {
+    stackedRuns.push(await attempt(`Seesaw ${backend} ${k} run(s) stacked`, () => seesawStacked(browser, seesawOrigin, backend, k),
+      { side: 'seesaw-stacked', runs: k, backend, model: 'mmoe', batch: 256 }));
+  }
+}
+for (const one of stackedRuns) {
+  const alone = stackedRuns.find((x) => x.backend === one.backend && x.runs === 1 && !x.error);
+  one.times_one_run = alone?.ms_per_step_all_runs && one.ms_per_step_all_runs ? round(one.ms_per_step_all_runs / alone.ms_per_step_all_runs, 2) : null;
+}
 for (const backend of ['wasm', 'webgpu']) {
   for (const batch of BATCHES) {
     for (const spec of PEERS) {
@@ -275,7 +361,11 @@ for (const [batch, check] of Object.entries(lossCheck)) {
   console.log(`peer losses at batch ${batch} (same seeded init and data everywhere): step 1 ${check.runs[0].step_1.join(', ')} `
     + `(max relative spread ${check.max_relative_spread_step_1}), step 10 ${check.runs[0].step_10.join(', ')} (spread ${check.max_relative_spread_step_10})`);
 }
-console.log('K parallel runs: not available (Seesaw does not batch K runs yet)');
+console.log('\nK parallel runs (mmoe, batch 256, one worker; K > 1 stacked in one model): ms per step of all K runs; targets on WebGPU: 8 runs ≤ 2×, 32 runs ≤ 4× one run');
+console.log(`${pad('backend', 8)} ${padL('runs', 5)} ${padL('ms/step (all)', 14)} ${padL('ms/run-step', 12)} ${padL('× 1 run', 8)} ${padL('steps', 6)} ${padL('stacked', 8)}`);
+for (const m of stackedRuns) {
+  console.log(`${pad(m.backend, 8)} ${padL(m.runs, 5)} ${padL(m.error ? 'ERROR' : m.ms_per_step_all_runs, 14)} ${padL(m.ms_per_run_step, 12)} ${padL(m.times_one_run, 8)} ${padL(m.timed_steps, 6)} ${padL(m.stacked, 8)}`);
+}
 
 const report = {
   generated: new Date().toISOString(),
@@ -294,7 +384,11 @@ const report = {
   first_step_loss_check: lossCheck,
   measurements,
   ratios,
-  k_parallel_runs: { available: false, reason: 'Seesaw does not run K runs in one batched model yet (issue #11); not measured' },
+  k_parallel_runs: {
+    method: 'a Worker of the page (seesaw-worker_loader.js) sent the comparison\'s `Train` message with K mmoe jobs (batch 256, seeds 1..K, no reports in the window); ms/step of all K from its Progress messages (each slice ends on a loss read, so the device is drained) after a warm-up',
+    windows: STACKED,
+    rows: stackedRuns,
+  },
   wall_s: round((Date.now() - started) / 1000, 1),
 };
 fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });

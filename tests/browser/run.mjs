@@ -126,6 +126,16 @@ test('a comparison of 2 methods × 2 seeds: table, reload, CSV export, link', WE
   ]);
   const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
   assert(csv.length === 5, `a header and 4 run rows: ${csv.join(' / ')}`);
+  // Runs that share an architecture and budget trained stacked in one model (equal and
+  // uncertainty both need only the losses): the worker says so in each run's notes.
+  const [json] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-testid="compare-export-json"]'),
+  ]);
+  const exported = JSON.parse(fs.readFileSync(await json.path(), 'utf8'));
+  const stacked = exported.runs.filter((r) => r.notes.some((n) => n.startsWith('trained stacked with')));
+  numbers.comparison_2x2_stacked_runs = stacked.length;
+  assert(exported.runs.length === 4 && stacked.length >= 2, `stacked runs: ${exported.runs.map((r) => r.notes.join('; ')).join(' | ')}`);
   assert(csv[0].startsWith('arch,weighting,seed,status,'), `the header: ${csv[0]}`);
   // Any chart as PNG: a live chart and the comparison's seesaw view.
   for (const button of ['figure:has([data-testid="chart-loss"]) button.png', 'figure:has([data-testid="compare-seesaw"]) button']) {

@@ -72,6 +72,47 @@ impl DeviceSplit {
         }
     }
 
+    /// Every split's rows, one split after another, joined on the device (no upload). The
+    /// splits share their tasks.
+    pub fn concat(splits: &[&DeviceSplit]) -> Self {
+        let first = splits[0];
+        let masks = splits.iter().any(|s| s.masks.is_some()).then(|| {
+            Tensor::cat(
+                splits
+                    .iter()
+                    .map(|s| {
+                        s.masks.clone().unwrap_or_else(|| {
+                            Tensor::ones([s.rows, first.dims.len()], &s.features.device())
+                        })
+                    })
+                    .collect(),
+                0,
+            )
+        });
+        Self {
+            features: Tensor::cat(splits.iter().map(|s| s.features.clone()).collect(), 0),
+            targets: Tensor::cat(splits.iter().map(|s| s.targets.clone()).collect(), 0),
+            masks,
+            offsets: first.offsets.clone(),
+            dims: first.dims.clone(),
+            has_mask: (0..first.dims.len())
+                .map(|task| splits.iter().any(|s| s.has_mask[task]))
+                .collect(),
+            rows: splits.iter().map(|s| s.rows).sum(),
+        }
+    }
+
+    /// Rows `start .. start + rows` (a slice of the same tensors).
+    pub fn rows_from(&self, start: usize, rows: usize) -> Self {
+        Self {
+            features: self.features.clone().narrow(0, start, rows),
+            targets: self.targets.clone().narrow(0, start, rows),
+            masks: self.masks.clone().map(|m| m.narrow(0, start, rows)),
+            rows,
+            ..self.clone()
+        }
+    }
+
     pub fn rows(&self) -> usize {
         self.rows
     }

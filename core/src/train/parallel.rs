@@ -20,7 +20,7 @@ use super::optimizer::OptimizerConfig;
 use super::report::HistoryEntry;
 use super::trainer::{Trainer, Window};
 use crate::Registry;
-use crate::data::{Split, TaskSpec};
+use crate::data::TaskSpec;
 use crate::error::{ConfigError, RunError};
 use crate::loss::raw_per_row;
 use crate::model::MultiTaskModel;
@@ -151,7 +151,7 @@ impl ParallelTrainer {
     /// steps, report interval or optimiser kind; a method needs more than the losses (gradient
     /// methods train alone) or re-weights rows; a run scales its towers' learning rates or has
     /// an FM term; or the architecture has no stacked form.
-    pub fn new(runs: Vec<Trainer>) -> Result<Self, ConfigError> {
+    pub fn new(mut runs: Vec<Trainer>) -> Result<Self, ConfigError> {
         let Some(first) = runs.first() else {
             return Err(refuse("runs", "no runs to train"));
         };
@@ -209,19 +209,19 @@ impl ParallelTrainer {
                 ),
             )
         })?;
-        let splits: Vec<&Split> = runs.iter().map(|run| &run.data.train).collect();
-        let train = DeviceSplit::upload(
-            &concat_splits(&splits),
-            &data.tasks,
-            data.input_dim,
-            &first.device,
-        );
-        let (count, tasks) = (runs.len(), data.tasks.len());
+        let (count, tasks, rows) = (runs.len(), data.tasks.len(), first.train.rows());
         let device = first.inner_device.clone();
+        let rule = RunsOptimizer::rule(&config.train.optimizer);
+        // One copy of the rows on the device: the runs' own splits become slices of the
+        // joined one (their last batch, for the report's gradient cosines, reads from it).
+        let train = DeviceSplit::concat(&runs.iter().map(|run| &run.train).collect::<Vec<_>>());
+        for (r, run) in runs.iter_mut().enumerate() {
+            run.train = train.rows_from(r * rows, rows);
+        }
         Ok(Self {
-            rows: first.train.rows(),
+            rows,
             optimizer: RunsOptimizer::new(
-                RunsOptimizer::rule(&config.train.optimizer),
+                rule,
                 runs.iter().map(|r| r.config.train.learning_rate).collect(),
                 &device,
             ),
@@ -441,40 +441,6 @@ impl ParallelTrainer {
     pub fn into_trainers(mut self) -> Vec<Trainer> {
         self.sync();
         self.runs
-    }
-}
-
-/// Every split's rows, one split after another.
-fn concat_splits(splits: &[&Split]) -> Split {
-    let tasks = splits[0].targets.len();
-    let masked = |task: usize| splits.iter().any(|s| s.masks[task].is_some());
-    Split {
-        features: splits
-            .iter()
-            .flat_map(|s| s.features.iter().copied())
-            .collect(),
-        targets: (0..tasks)
-            .map(|task| {
-                splits
-                    .iter()
-                    .flat_map(|s| s.targets[task].iter().copied())
-                    .collect()
-            })
-            .collect(),
-        masks: (0..tasks)
-            .map(|task| {
-                masked(task).then(|| {
-                    splits
-                        .iter()
-                        .flat_map(|s| match &s.masks[task] {
-                            Some(mask) => mask.clone(),
-                            None => vec![1.0; s.targets[task].len()],
-                        })
-                        .collect()
-                })
-            })
-            .collect(),
-        funnel: None,
     }
 }
 

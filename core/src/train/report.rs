@@ -130,7 +130,8 @@ pub struct RunReport {
     /// Baselines, MTL gain and Δm, when `config.baselines`.
     #[serde(flatten)]
     pub comparison: Option<BaselineComparison>,
-    /// Says how to read Δm and the MTL gains, and why a run is incomplete.
+    /// Says how to read Δm and the MTL gains, why a run is incomplete, and whether it trained
+    /// stacked with other runs.
     pub notes: Vec<String>,
     /// The run stopped before its step budget (interrupted): `history` and `final` cover the
     /// steps done. Absent from the JSON of a complete run.
