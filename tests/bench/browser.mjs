@@ -158,7 +158,9 @@ async function seesawStacked(browser, origin, backend, k) {
       const loaded = new Promise((resolve) => {
         worker.onmessage = (event) => {
           const message = JSON.parse(event.data);
-          if ('Loaded' in message) resolve();
+          // Unit variants (`Loaded`) arrive as bare strings.
+          if (message === 'Loaded') resolve();
+          else if (typeof message !== 'object' || message === null) return;
           else if (message.Ready && readyAt == null) readyAt = performance.now();
           else if (message.Progress && message.Progress.run === jobs[0][0]) last = { step: message.Progress.step, at: performance.now() };
           else if (message.Failed || message.Crashed) failed = JSON.stringify(message);
