@@ -41,12 +41,16 @@ impl Session {
         device: &burn::prelude::Device,
         baseline_device: &burn::prelude::Device,
     ) -> Result<Self, RunError> {
-        config.validate()?;
-        let data = Arc::new(config.dataset.generate(config.seed)?);
-        let trainer = Trainer::new(config, Arc::clone(&data), device)?;
+        let trainer = Trainer::from_config(config, device)?;
         let baseline = config
             .baselines
-            .then(|| Trainer::new(&baseline_of(config), data, baseline_device))
+            .then(|| {
+                Trainer::new(
+                    &baseline_of(config),
+                    Arc::clone(trainer.data()),
+                    baseline_device,
+                )
+            })
             .transpose()?;
         Ok(Self {
             trainer,

@@ -15,7 +15,6 @@ use seesaw_core::train::{
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
-use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -191,6 +190,16 @@ impl Work {
     fn wants_steps(&self) -> bool {
         self.run.as_ref().is_some_and(Run::wants_steps)
             || self.stacked.as_ref().is_some_and(Stacked::wants_steps)
+            || self.next_job_ready()
+    }
+
+    /// A job waits its turn and no run is in training.
+    fn next_job_ready(&self) -> bool {
+        !self.queue.is_empty()
+            && self
+                .run
+                .as_ref()
+                .is_none_or(|run| run.session.is_finished())
     }
 
     fn clear(&mut self) {
@@ -239,10 +248,7 @@ async fn run_loop() {
             work.stacked = None;
         }
         // A job done or failed: the next one waiting its turn.
-        while work
-            .run
-            .as_ref()
-            .is_none_or(|run| run.session.is_finished())
+        while work.next_job_ready()
             && let Some((id, config, backend)) = work.queue.pop_front()
         {
             start_run(id, &config, backend, true, &mut work.run, &mut devices).await;
@@ -389,18 +395,16 @@ async fn start_stacked(
     };
     let (mut ids, mut configs, mut trainers) = (Vec::new(), Vec::new(), Vec::new());
     for (run, config) in jobs {
-        let built = config
-            .validate()
-            .and_then(|()| Ok(Arc::new(config.dataset.generate(config.seed)?)))
-            .and_then(|data| Trainer::new(&config, data, &device))
-            .map_err(|e| e.to_string());
-        match built {
+        match Trainer::from_config(&config, &device) {
             Ok(trainer) => {
                 ids.push(run);
                 configs.push(*config);
                 trainers.push(trainer);
             }
-            Err(message) => post(&FromWorker::Failed { run, message }),
+            Err(error) => post(&FromWorker::Failed {
+                run,
+                message: error.to_string(),
+            }),
         }
     }
     if ids.is_empty() {
@@ -429,10 +433,6 @@ async fn start_stacked(
                 .zip(configs)
                 .map(|(run, config)| (run, config, backend))
                 .collect();
-            // The first now; the loop starts each next one when the one before is done.
-            if let Some((id, config, backend)) = work.queue.pop_front() {
-                start_run(id, &config, backend, true, &mut work.run, devices).await;
-            }
         }
     }
 }

@@ -87,6 +87,16 @@ impl Trainer {
         Self::with_method(config, data, device, method)
     }
 
+    /// Checks `config`, generates its data (from its seed) and builds the trainer on `device`.
+    ///
+    /// # Errors
+    /// An invalid config, or data its dataset cannot generate.
+    pub fn from_config(config: &RunConfig, device: &Device) -> Result<Self, RunError> {
+        config.validate()?;
+        let data = Arc::new(config.dataset.generate(config.seed)?);
+        Ok(Self::new(config, data, device)?)
+    }
+
     /// As [`Trainer::new`], with a method built elsewhere (the config's `weighting` is then
     /// only a label).
     ///
