@@ -170,6 +170,74 @@ test('WebGPU: trains and every task loss falls', WEBGPU_FLAGS, async (browser, o
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
+// The shipped worker trains on WebGPU with burn's kernel fusion; a fused kernel that fails
+// validation only logs and returns stale data, so every report must match the CPU backend's
+// (as core/tests/backends.rs holds natively): mmoe with equal and with uncertainty (stacked in
+// one model, as a comparison trains them), ple with pcgrad (per-task gradients, a Gram matrix
+// read each step), esmm on the funnel (masked tasks).
+test('WebGPU (fused kernels) and the CPU backend agree on every report of four runs', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page, errors } = await open(browser, origin, '#backend=cpu');
+  await ready(page, 'CPU');
+  const samples = { train: 1024, validation: 256, test: 256 };
+  const train = { steps: 6, eval_every: 3, batch_size: 256 };
+  const correlated = { kind: 'correlated', samples };
+  const run = (dataset, arch, weighting) => ({ seed: 5, dataset, arch: { kind: arch }, weighting: { kind: weighting }, train, baselines: false });
+  const groups = [
+    [[1, run(correlated, 'mmoe', 'equal')], [2, run(correlated, 'mmoe', 'uncertainty')]],
+    [[3, run(correlated, 'ple', 'pcgrad')]],
+    [[4, run({ kind: 'funnel', samples }, 'esmm', 'equal')]],
+  ];
+  const reports = await page.evaluate(async (groups) => {
+    const worker = new Worker('./seesaw-worker_loader.js');
+    const waiting = new Map();
+    const logs = [];
+    await new Promise((resolve, reject) => {
+      worker.onmessage = (event) => {
+        const message = JSON.parse(event.data);
+        if (message === 'Loaded') { resolve(); return; }
+        if (message?.Log) logs.push(message.Log.message);
+        const done = message?.Trained ?? message?.Failed;
+        if (done && waiting.has(done.run)) {
+          waiting.get(done.run)(message.Trained ? done.report : { failed: done.message });
+          waiting.delete(done.run);
+        }
+        if (message?.Crashed) reject(new Error(message.Crashed.message));
+      };
+    });
+    const out = {};
+    for (const backend of ['webgpu', 'cpu']) {
+      out[backend] = {};
+      for (const jobs of groups) {
+        const results = jobs.map(([id]) => new Promise((resolve) => waiting.set(id, resolve)));
+        worker.postMessage(JSON.stringify({ Train: { jobs, backend } }));
+        (await Promise.all(results)).forEach((report, k) => { out[backend][jobs[k][0]] = report; });
+      }
+    }
+    worker.terminate();
+    return { out, logs };
+  }, groups);
+  const lossesOf = (report) => report.history.flatMap((entry) => [
+    ...entry.train_loss.map((loss, k) => [`step ${entry.step} train loss ${k}`, loss]),
+    ...entry.validation.map((task) => [`step ${entry.step} validation loss ${task.name}`, task.loss]),
+  ]);
+  let largest = 0;
+  for (const [id] of groups.flat()) {
+    const [gpu, cpu] = [reports.out.webgpu[id], reports.out.cpu[id]];
+    assert(!gpu.failed && !cpu.failed, `run ${id} failed: ${gpu.failed ?? cpu.failed}`);
+    const [a, b] = [lossesOf(gpu), lossesOf(cpu)];
+    assert(a.length === 8 && b.length === 8, `run ${id}: two reports of two tasks' train and validation losses, got ${a.length} and ${b.length}`);
+    a.forEach(([name, x], k) => {
+      const y = b[k][1];
+      const off = Math.abs(x - y) / Math.max(Math.abs(y), 1);
+      largest = Math.max(largest, off);
+      assert(Number.isFinite(x) && off <= 1e-3, `run ${id} ${name}: WebGPU ${x}, CPU ${y}`);
+    });
+  }
+  assert(reports.logs.some((line) => line.includes('[1, 2]: stacked in one model')), `runs 1 and 2 stacked: ${reports.logs.join(' | ')}`);
+  numbers.webgpu_cpu_largest_relative_difference = +largest.toExponential(2);
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+});
+
 test('a lost GPU device: the run goes on on the CPU from its last report, with a notice', WEBGPU_FLAGS, async (browser, origin) => {
   const { page, errors } = await open(browser, origin, '#backend=webgpu&eval_every=5&batch_size=64&steps=100000');
   await ready(page, 'WebGPU', 180_000);
