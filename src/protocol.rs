@@ -56,6 +56,42 @@ impl BackendChoice {
     }
 }
 
+/// Which build of the training worker a run needs. Both train on the CPU; only `WebGpu`
+/// (bin `seesaw-worker`, feature `webgpu`) links burn's WebGPU backend, whose shader compiler
+/// is most of its size, so runs asked for on the CPU get the CPU-only build (bin
+/// `seesaw-worker-cpu`), a fraction of the download and compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerBuild {
+    /// The CPU only.
+    Cpu,
+    /// WebGPU (with burn's kernel fusion) and the CPU: `auto` decides in the worker, and a
+    /// lost GPU device falls back to the CPU there.
+    WebGpu,
+}
+
+impl WorkerBuild {
+    /// The build a run asked for on `choice` needs.
+    pub fn for_choice(choice: BackendChoice) -> Self {
+        match choice {
+            BackendChoice::Cpu => WorkerBuild::Cpu,
+            BackendChoice::Auto | BackendChoice::Webgpu => WorkerBuild::WebGpu,
+        }
+    }
+
+    /// The Cargo bin (index.html's `data-bin`).
+    pub fn bin(self) -> &'static str {
+        match self {
+            WorkerBuild::Cpu => "seesaw-worker-cpu",
+            WorkerBuild::WebGpu => "seesaw-worker",
+        }
+    }
+
+    /// The script that starts it (Trunk's loader shim of the bin).
+    pub fn url(self) -> String {
+        format!("./{}_loader.js", self.bin())
+    }
+}
+
 /// The backend a run actually uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BackendKind {
@@ -277,6 +313,46 @@ impl FromWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// index.html builds each worker bin the page starts, the WebGPU one (only) with the
+    /// `webgpu` feature, as loader-shimmed workers.
+    #[test]
+    fn each_worker_build_is_a_trunk_worker_with_its_features() {
+        let html = include_str!("../index.html");
+        let link = |bin: &str| {
+            html.lines()
+                .find(|line| line.contains(&format!("data-bin=\"{bin}\"")))
+                .unwrap_or_else(|| panic!("index.html builds no bin {bin}"))
+                .to_string()
+        };
+        for build in [WorkerBuild::Cpu, WorkerBuild::WebGpu] {
+            let line = link(build.bin());
+            assert!(
+                line.contains("data-type=\"worker\"") && line.contains("data-loader-shim"),
+                "{line}"
+            );
+            let webgpu = line.contains("data-cargo-features=\"webgpu\"");
+            assert_eq!(webgpu, build == WorkerBuild::WebGpu, "{line}");
+        }
+        let page = link("seesaw-app");
+        assert!(
+            !page.contains("data-cargo-features"),
+            "the page links no GPU backend: {page}"
+        );
+        assert_eq!(
+            WorkerBuild::for_choice(BackendChoice::Cpu),
+            WorkerBuild::Cpu
+        );
+        assert_eq!(
+            WorkerBuild::for_choice(BackendChoice::Auto),
+            WorkerBuild::WebGpu
+        );
+        assert_eq!(
+            WorkerBuild::for_choice(BackendChoice::Webgpu),
+            WorkerBuild::WebGpu
+        );
+        assert_eq!(WorkerBuild::Cpu.url(), "./seesaw-worker-cpu_loader.js");
+    }
 
     #[test]
     fn backend_choices_round_trip_and_reject_unknown_ids() {

@@ -3,15 +3,12 @@
 //! renders at most once per frame however fast the worker reports. A hidden tab gets them by
 //! timer instead (twice a second): training goes on at full speed in the worker.
 
-use crate::protocol::{FromWorker, ToWorker};
+use crate::protocol::{FromWorker, ToWorker, WorkerBuild};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
-
-/// Where Trunk puts the worker's loader (`data-type="worker"` + `data-loader-shim`).
-const WORKER_URL: &str = "./seesaw-worker_loader.js";
 
 /// How often a hidden tab takes the worker's messages (it gets no animation frames).
 const HIDDEN_BATCH_MS: i32 = 500;
@@ -19,6 +16,7 @@ const HIDDEN_BATCH_MS: i32 = 500;
 /// A running worker.
 pub struct Bridge {
     worker: Worker,
+    build: WorkerBuild,
     loaded: Rc<Cell<bool>>,
     outbox: Rc<RefCell<Vec<String>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -27,14 +25,16 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    /// Starts the worker. `on_batch` gets the worker's messages, once per animation frame;
-    /// `on_crash` gets the error of a worker that died.
+    /// Starts a worker of `build` (from Trunk's loader shim of its bin). `on_batch` gets the
+    /// worker's messages, once per animation frame; `on_crash` gets the error of a worker that
+    /// died.
     pub fn start(
+        build: WorkerBuild,
         on_batch: impl Fn(Vec<FromWorker>) + 'static,
         on_crash: impl Fn(String) + 'static,
     ) -> Result<Self, String> {
         let worker =
-            Worker::new(WORKER_URL).map_err(|e| format!("cannot start the worker: {e:?}"))?;
+            Worker::new(&build.url()).map_err(|e| format!("cannot start the worker: {e:?}"))?;
         let loaded = Rc::new(Cell::new(false));
         let outbox: Rc<RefCell<Vec<String>>> = Rc::default();
         let queue: Rc<RefCell<Vec<FromWorker>>> = Rc::default();
@@ -103,12 +103,18 @@ impl Bridge {
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Self {
             worker,
+            build,
             loaded,
             outbox,
             _on_message: on_message,
             _on_error: on_error,
             _on_frame: on_frame,
         })
+    }
+
+    /// Which build of the worker this is.
+    pub fn build(&self) -> WorkerBuild {
+        self.build
     }
 
     /// Sends a message (queued until the worker's module has loaded).

@@ -299,7 +299,7 @@ impl Desk {
                         .as_ref()
                         .is_some_and(|c| c.phase == Phase::Running)
                 {
-                    self.start_pool(&mut actions);
+                    self.start_pool(state, &mut actions);
                     self.dispatch(state);
                     self.save();
                 }
@@ -317,7 +317,7 @@ impl Desk {
                 if let Some(comparison) = &mut self.comparison {
                     comparison.set_paused(false);
                     if self.pool.is_none() {
-                        self.start_pool(&mut actions);
+                        self.start_pool(state, &mut actions);
                         self.clock = Some((js::now_ms(), None));
                     } else if let Some(pool) = &self.pool {
                         pool.tell_busy(&ToWorker::Play);
@@ -479,9 +479,9 @@ impl Desk {
         self.version += 1;
     }
 
-    fn start_pool(&mut self, actions: &mut Vec<Action>) {
+    fn start_pool(&mut self, state: &PageState, actions: &mut Vec<Action>) {
         let (on_batch, on_crash) = self.callbacks();
-        match Pool::start(self.workers, &on_batch, &on_crash) {
+        match Pool::start(self.workers, Self::backend(state), &on_batch, &on_crash) {
             Ok(pool) => self.pool = Some(pool),
             Err(message) => actions.push(Action::Notice(message)),
         }

@@ -88,6 +88,7 @@ fn describe(adapter: &JsValue) -> Adapter {
 /// `__seesawGpuDevice`: a test destroys it there to lose the device mid-run (the browser's
 /// own way of losing one, as a driver reset or a sleeping laptop does). Wraps
 /// `navigator.gpu.requestAdapter` and the adapter's `requestDevice` once.
+#[cfg(feature = "webgpu")]
 fn keep_the_device() {
     if let Some(gpu) = js::get(&js_sys::global(), &["navigator", "gpu"]) {
         after_resolve(&gpu, "requestAdapter", |adapter| {
@@ -103,6 +104,7 @@ fn keep_the_device() {
 
 /// Replaces the promise-returning method `name` of `object` with one that calls it and hands
 /// what its promise resolves to to `then` before passing it on.
+#[cfg(feature = "webgpu")]
 fn after_resolve(object: &JsValue, name: &str, then: fn(&JsValue)) {
     let Some(method) = js_sys::Reflect::get(object, &name.into())
         .ok()
@@ -125,6 +127,7 @@ fn after_resolve(object: &JsValue, name: &str, then: fn(&JsValue)) {
 
 /// burn's wgpu device on WebGPU (created once per worker: burn's runtime cannot be
 /// re-initialised).
+#[cfg(feature = "webgpu")]
 pub async fn device() -> Result<Device, String> {
     keep_the_device();
     Device::wgpu_options()
@@ -134,5 +137,16 @@ pub async fn device() -> Result<Device, String> {
         .map_err(|error| format!("burn could not use the WebGPU adapter: {error:?}"))
 }
 
+/// The CPU-only worker (bin `seesaw-worker-cpu`, built without the `webgpu` feature) has no
+/// WebGPU backend: the page sends it only runs on the CPU ([`crate::protocol::WorkerBuild`]).
+#[cfg(not(feature = "webgpu"))]
+pub async fn device() -> Result<Device, String> {
+    Err(
+        "this worker is the CPU-only build (seesaw-worker-cpu); WebGPU runs go to seesaw-worker"
+            .into(),
+    )
+}
+
 use wasm_bindgen::JsCast;
+#[cfg(feature = "webgpu")]
 use wasm_bindgen::prelude::Closure;

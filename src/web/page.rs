@@ -11,7 +11,7 @@ use super::fusion::{FusionMsg, Lab};
 use super::toy::{ToyMsg, ToyView};
 use super::{controls, js, panels};
 use crate::lessons::{self, LESSONS, LessonKind, Results};
-use crate::protocol::FromWorker;
+use crate::protocol::{FromWorker, ToWorker, WorkerBuild};
 use crate::state::{Action, Effect, PageState};
 use crate::toy_lab::ToyPhase;
 use std::rc::Rc;
@@ -94,18 +94,46 @@ pub struct App {
 }
 
 impl App {
-    fn start_worker(ctx: &Context<Self>) -> Result<Bridge, String> {
+    fn start_worker(ctx: &Context<Self>, build: WorkerBuild) -> Result<Bridge, String> {
         let batch = ctx.link().callback(Msg::Batch);
         let crash = ctx
             .link()
             .callback(|message: String| Msg::Act(Action::WorkerCrashed(message)));
-        Bridge::start(move |messages| batch.emit(messages), move |e| crash.emit(e))
+        Bridge::start(
+            build,
+            move |messages| batch.emit(messages),
+            move |e| crash.emit(e),
+        )
+    }
+
+    /// The worker `message` goes to: a new run's backend picks the build (the one it has, or
+    /// a fresh one of the other build); other messages go to the worker there is.
+    fn worker_for(&mut self, ctx: &Context<Self>, message: &ToWorker) -> Option<&Bridge> {
+        let build = match message {
+            ToWorker::Configure { backend, .. } => WorkerBuild::for_choice(*backend),
+            _ => self.bridge.as_ref().map_or_else(
+                || WorkerBuild::for_choice(self.state.backend_choice),
+                Bridge::build,
+            ),
+        };
+        if self
+            .bridge
+            .as_ref()
+            .is_none_or(|bridge| bridge.build() != build)
+        {
+            self.bridge = None;
+            match Self::start_worker(ctx, build) {
+                Ok(bridge) => self.bridge = Some(bridge),
+                Err(error) => self.state.notices.push(error),
+            }
+        }
+        self.bridge.as_ref()
     }
 
     fn perform(&mut self, ctx: &Context<Self>, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Send(message) => match &self.bridge {
+                Effect::Send(message) => match self.worker_for(ctx, &message) {
                     Some(bridge) => bridge.send(&message),
                     None => self
                         .state
@@ -121,13 +149,8 @@ impl App {
                         );
                     }
                 }
-                Effect::RestartWorker => {
-                    self.bridge = None;
-                    match Self::start_worker(ctx) {
-                        Ok(bridge) => self.bridge = Some(bridge),
-                        Err(error) => self.state.notices.push(error),
-                    }
-                }
+                // The next message starts a fresh worker of the build it needs.
+                Effect::RestartWorker => self.bridge = None,
             }
         }
     }
@@ -243,10 +266,7 @@ impl Component for App {
             compare: ctx.link().callback(Msg::Compare),
             toy: ToyView::new(ctx.link().callback(Msg::Toy)),
         };
-        match Self::start_worker(ctx) {
-            Ok(bridge) => app.bridge = Some(bridge),
-            Err(error) => app.state.notices.push(error),
-        }
+        // The worker starts with the first message to it (the link's run picks its build).
         let link = ctx.link().clone();
         app.on_frame = Some(Closure::new(move || link.send_message(Msg::DrawNext)));
         if let Some(window) = web_sys::window() {

@@ -3,7 +3,7 @@
 //! side by side on the machine's cores while the page's thread only draws.
 
 use super::bridge::Bridge;
-use crate::protocol::{BackendChoice, FromWorker, ToWorker};
+use crate::protocol::{BackendChoice, FromWorker, ToWorker, WorkerBuild};
 use seesaw_core::train::RunConfig;
 
 /// One worker and the jobs it trains.
@@ -22,23 +22,35 @@ pub type OnBatch = std::rc::Rc<dyn Fn(usize, Vec<FromWorker>)>;
 /// A worker died.
 pub type OnCrash = std::rc::Rc<dyn Fn(usize, String)>;
 
-fn start_worker(slot: usize, on_batch: &OnBatch, on_crash: &OnCrash) -> Result<Bridge, String> {
+fn start_worker(
+    slot: usize,
+    build: WorkerBuild,
+    on_batch: &OnBatch,
+    on_crash: &OnCrash,
+) -> Result<Bridge, String> {
     let (on_batch, on_crash) = (on_batch.clone(), on_crash.clone());
     Bridge::start(
+        build,
         move |batch| on_batch(slot, batch),
         move |message| on_crash(slot, message),
     )
 }
 
 impl Pool {
-    /// Starts `size` workers.
+    /// Starts `size` workers of the build that trains on `backend`.
     ///
     /// # Errors
     /// A worker that cannot start.
-    pub fn start(size: usize, on_batch: &OnBatch, on_crash: &OnCrash) -> Result<Self, String> {
+    pub fn start(
+        size: usize,
+        backend: BackendChoice,
+        on_batch: &OnBatch,
+        on_crash: &OnCrash,
+    ) -> Result<Self, String> {
+        let build = WorkerBuild::for_choice(backend);
         let slots = (0..size)
             .map(|slot| {
-                start_worker(slot, on_batch, on_crash).map(|bridge| Slot {
+                start_worker(slot, build, on_batch, on_crash).map(|bridge| Slot {
                     bridge,
                     jobs: Vec::new(),
                 })
@@ -96,7 +108,8 @@ impl Pool {
         on_batch: &OnBatch,
         on_crash: &OnCrash,
     ) -> Result<(), String> {
-        let bridge = start_worker(slot, on_batch, on_crash)?;
+        let build = self.slots[slot].bridge.build();
+        let bridge = start_worker(slot, build, on_batch, on_crash)?;
         self.slots[slot] = Slot {
             bridge,
             jobs: Vec::new(),

@@ -29,8 +29,10 @@ const OUT_FILE = path.join(ROOT, 'target/bench/browser.json');
 // of 10 steps (each ending with a loss read-back) until the window and the minimum are met.
 const SEESAW = {
   cpu: { warmMs: QUICK ? 1_000 : 2_000, timedMs: QUICK ? 3_000 : 6_000 },
-  // Warm-up: at least warmMs and until step 10 (as the peers), at most warmCapMs.
-  webgpu: { warmMs: QUICK ? 1_000 : 2_000, warmSteps: 10, warmCapMs: QUICK ? 5_000 : 20_000, steps: QUICK ? 10 : 20, minMs: 3_000, capMs: QUICK ? 8_000 : 15_000 },
+  // Warm-up: at least warmMs and past the first report (step 25: the validation forward's and
+  // the gradient cosines' first kernels compile there, once), at most warmCapMs. The timed
+  // window then holds whole report periods (50 steps: two reports), as a run in the page does.
+  webgpu: { warmMs: QUICK ? 1_000 : 2_000, warmSteps: 30, warmCapMs: 60_000, steps: QUICK ? 25 : 50, minMs: 3_000, capMs: QUICK ? 15_000 : 30_000 },
 };
 const PEER = {
   wasm: { warm_ms: QUICK ? 500 : 1_500, timed_ms: QUICK ? 1_500 : 4_000, min_steps: 10 },
@@ -150,7 +152,8 @@ async function seesawStacked(browser, origin, backend, k) {
     }]);
     const w = STACKED;
     const result = await page.evaluate(async ({ jobs, backend, w }) => {
-      const worker = new Worker('./seesaw-worker_loader.js');
+      // The worker build the page starts for the backend (protocol::WorkerBuild).
+      const worker = new Worker(backend === 'cpu' ? './seesaw-worker-cpu_loader.js' : './seesaw-worker_loader.js');
       const logs = [];
       let failed = null;
       let last = { step: 0, at: performance.now() };
@@ -387,7 +390,7 @@ const report = {
   measurements,
   ratios,
   k_parallel_runs: {
-    method: 'a Worker of the page (seesaw-worker_loader.js) sent the comparison\'s `Train` message with K mmoe jobs (batch 256, seeds 1..K, no reports in the window); ms/step of all K from its Progress messages (each slice ends on a loss read, so the device is drained) after a warm-up',
+    method: 'a Worker of the page (seesaw-worker-cpu_loader.js on the CPU, seesaw-worker_loader.js on WebGPU) sent the comparison\'s `Train` message with K mmoe jobs (batch 256, seeds 1..K, no reports in the window); ms/step of all K from its Progress messages (each slice ends on a loss read, so the device is drained) after a warm-up',
     windows: STACKED,
     rows: stackedRuns,
   },

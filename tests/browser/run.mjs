@@ -38,12 +38,17 @@ const numbers = {};
 const tests = [];
 const test = (name, flags, body) => tests.push({ name, flags, body });
 
-test('loads without console errors or foreign requests', WEBGPU_FLAGS, async (browser, origin) => {
-  const { page, errors, foreign } = await open(browser, origin, '#backend=cpu');
+const loadedWasm = (requests) => requests.filter((url) => url.endsWith('.wasm')).map((url) => url.split('/').pop()).sort();
+
+test('loads without console errors or foreign requests; a CPU run loads the CPU-only worker', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page, errors, foreign, requests } = await open(browser, origin, '#backend=cpu');
   await ready(page, 'CPU');
+  numbers.cpu_load_to_ready_s = +((await page.evaluate(() => performance.now())) / 1000).toFixed(2);
   await page.waitForTimeout(500);
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
   assert(foreign.length === 0, `requests outside the origin: ${foreign.join(', ')}`);
+  const wasm = loadedWasm(requests).join(', ');
+  assert(wasm === 'seesaw-app_bg.wasm, seesaw-worker-cpu_bg.wasm', `the page and the CPU-only worker, nothing else: ${wasm}`);
   const figures = await page.locator('canvas').count();
   assert(figures === 6, `six charts, found ${figures}`);
 });
@@ -160,8 +165,10 @@ test('a comparison of 2 methods × 2 seeds: table, reload, CSV export, link', WE
 });
 
 test('WebGPU: trains and every task loss falls', WEBGPU_FLAGS, async (browser, origin) => {
-  const { page, errors } = await open(browser, origin, '#backend=webgpu&arch=mmoe&batch_size=256&eval_every=10');
+  const { page, errors, requests } = await open(browser, origin, '#backend=webgpu&arch=mmoe&batch_size=256&eval_every=10');
   await ready(page, 'WebGPU', 180_000);
+  const wasm = loadedWasm(requests).join(', ');
+  assert(wasm === 'seesaw-app_bg.wasm, seesaw-worker_bg.wasm', `the page and the WebGPU worker: ${wasm}`);
   const result = await train(page, WEBGPU_STEPS, 400_000);
   assertFalling(result, 'WebGPU');
   numbers.webgpu_steps_per_second = Number(await text(page, 'steps-per-second'));
