@@ -92,6 +92,17 @@ export async function open(browser, origin, hash) {
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
     }).observe({ type: 'longtask', buffered: true });
+    // Long animation frames name the scripts that ran in them: what a long task was.
+    window.__longFrames = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        window.__longFrames.push({
+          start: entry.startTime,
+          end: entry.startTime + entry.duration,
+          scripts: entry.scripts.map((s) => `${s.invokerType} ${s.invoker} ${s.sourceFunctionName || ''} (${s.sourceURL.split('/').pop()}) ${Math.round(s.duration)} ms`),
+        });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
   });
   await page.goto(`${origin}/${hash}`);
   return { page, errors, foreign, log, requests };
@@ -121,3 +132,13 @@ export async function ready(page, backend, timeoutMs = 120_000) {
   await waitFor('the play button to be enabled', () => page.locator('[data-testid="play"]').isEnabled(), timeoutMs);
 }
 
+/** Main-thread tasks over 50 ms since `t0`, each with the scripts of the long animation frame
+ *  it fell in (so a failure says what ran). */
+export async function longTasksSince(page, t0) {
+  return page.evaluate((t0) => window.__longTasks
+    .filter((t) => t.start >= t0 && t.duration > 50)
+    .map((t) => ({
+      ...t,
+      scripts: window.__longFrames.filter((f) => f.start <= t.start + t.duration && f.end >= t.start).flatMap((f) => f.scripts),
+    })), t0);
+}

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  NO_WEBGPU_FLAGS, WEBGPU_FLAGS, launch, losses, open, ready, serve, step, text, waitFor,
+  NO_WEBGPU_FLAGS, WEBGPU_FLAGS, launch, longTasksSince, losses, open, ready, serve, step, text, waitFor,
 } from './lib.mjs';
 
 const DIST = path.resolve(process.argv[2] ?? '../../dist');
@@ -106,7 +106,7 @@ test('a comparison of 2 methods × 2 seeds: table, reload, CSV export, link', WE
   await waitFor('the comparison to finish', async () =>
     (await page.locator('[data-testid="compare-progress"]').getAttribute('data-phase')) === 'finished', 240_000, 250);
   // The page stays usable while the workers train: no main-thread task over 50 ms.
-  const longTasks = await page.evaluate((t0) => window.__longTasks.filter((t) => t.start >= t0 && t.duration > 50), started);
+  const longTasks = await longTasksSince(page, started);
   numbers.comparison_long_tasks_over_50ms = longTasks.length;
   assert(longTasks.length === 0, `long tasks during the comparison: ${JSON.stringify(longTasks)}`);
   const rows = await page.locator('[data-testid="compare-row"]').allInnerTexts();
@@ -462,7 +462,7 @@ test('no long task over 50 ms during 10 s of CPU training', WEBGPU_FLAGS, async 
   await waitFor('training to be under way', async () => (await step(page)) >= 60, 60_000);
   const start = await page.evaluate(() => performance.now());
   await page.waitForTimeout(10_000);
-  const longTasks = await page.evaluate((t0) => window.__longTasks.filter((t) => t.start >= t0 && t.duration > 50), start);
+  const longTasks = await longTasksSince(page, start);
   const steps = await step(page);
   numbers.long_task_window_steps = steps;
   numbers.long_tasks_over_50ms = longTasks.length;
