@@ -2,7 +2,7 @@
 //! worker (`web::worker`) only probes the adapter, makes devices and times steps; what it
 //! concludes from those facts, and the reason it shows the user, is decided here.
 
-use crate::protocol::{BackendInfo, BackendKind};
+use crate::protocol::{BackendChoice, BackendInfo, BackendKind, WorkerBuild};
 
 /// The WebGPU adapter the worker found.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,6 +63,22 @@ pub fn auto_probed(adapter: Result<AdapterFacts, &str>) -> Option<BackendInfo> {
             false,
         )),
         Ok(_) => None,
+    }
+}
+
+/// The worker build a run on `choice` needs. `probed` is the page's own probe of the adapter
+/// (`None`: not probed). `auto` needs WebGPU only where the worker would make a device, a
+/// hardware adapter ([`auto_probed`] says `None`): with a software or no adapter the run trains
+/// on the CPU, and the CPU-only build probes again and gives the same reason. Unprobed, `auto`
+/// gets the WebGPU build, which can do either.
+pub fn worker_build(
+    choice: BackendChoice,
+    probed: Option<Result<AdapterFacts, &str>>,
+) -> WorkerBuild {
+    match (choice, probed) {
+        (BackendChoice::Cpu, _) => WorkerBuild::Cpu,
+        (BackendChoice::Auto, Some(adapter)) if auto_probed(adapter).is_some() => WorkerBuild::Cpu,
+        _ => WorkerBuild::WebGpu,
     }
 }
 
@@ -127,6 +143,25 @@ mod tests {
         name: "google swiftshader",
         software: true,
     };
+
+    #[test]
+    fn only_webgpu_and_auto_on_a_hardware_adapter_need_the_webgpu_worker() {
+        use BackendChoice::{Auto, Cpu, Webgpu};
+        use WorkerBuild as W;
+        for probed in [
+            None,
+            Some(Ok(HARDWARE)),
+            Some(Ok(SOFTWARE)),
+            Some(Err("no WebGPU")),
+        ] {
+            assert_eq!(worker_build(Cpu, probed), W::Cpu);
+            assert_eq!(worker_build(Webgpu, probed), W::WebGpu);
+        }
+        assert_eq!(worker_build(Auto, None), W::WebGpu);
+        assert_eq!(worker_build(Auto, Some(Ok(HARDWARE))), W::WebGpu);
+        assert_eq!(worker_build(Auto, Some(Ok(SOFTWARE))), W::Cpu);
+        assert_eq!(worker_build(Auto, Some(Err("no WebGPU"))), W::Cpu);
+    }
 
     #[test]
     fn forced_webgpu_warns_about_software_and_falls_back_without_a_device() {

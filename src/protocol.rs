@@ -56,10 +56,10 @@ impl BackendChoice {
     }
 }
 
-/// Which build of the training worker a run needs. Both train on the CPU; only `WebGpu`
-/// (bin `seesaw-worker`, feature `webgpu`) links burn's WebGPU backend, whose shader compiler
-/// is most of its size, so runs asked for on the CPU get the CPU-only build (bin
-/// `seesaw-worker-cpu`), a fraction of the download and compile time.
+/// Which build of the training worker a run needs (`backend::worker_build`). Both train on
+/// the CPU; only `WebGpu` (bin `seesaw-worker`, feature `webgpu`) links burn's WebGPU backend,
+/// whose shader compiler is most of its size, so runs that will train on the CPU get the
+/// CPU-only build (bin `seesaw-worker-cpu`), a fraction of the download and compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkerBuild {
     /// The CPU only.
@@ -70,14 +70,6 @@ pub enum WorkerBuild {
 }
 
 impl WorkerBuild {
-    /// The build a run asked for on `choice` needs.
-    pub fn for_choice(choice: BackendChoice) -> Self {
-        match choice {
-            BackendChoice::Cpu => WorkerBuild::Cpu,
-            BackendChoice::Auto | BackendChoice::Webgpu => WorkerBuild::WebGpu,
-        }
-    }
-
     /// The Cargo bin (index.html's `data-bin`).
     pub fn bin(self) -> &'static str {
         match self {
@@ -338,18 +330,6 @@ mod tests {
         assert!(
             !page.contains("data-cargo-features"),
             "the page links no GPU backend: {page}"
-        );
-        assert_eq!(
-            WorkerBuild::for_choice(BackendChoice::Cpu),
-            WorkerBuild::Cpu
-        );
-        assert_eq!(
-            WorkerBuild::for_choice(BackendChoice::Auto),
-            WorkerBuild::WebGpu
-        );
-        assert_eq!(
-            WorkerBuild::for_choice(BackendChoice::Webgpu),
-            WorkerBuild::WebGpu
         );
         assert_eq!(WorkerBuild::Cpu.url(), "./seesaw-worker-cpu_loader.js");
     }

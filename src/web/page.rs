@@ -9,9 +9,10 @@ use super::compare::{CompareMsg, Desk};
 use super::draw::task_color;
 use super::fusion::{FusionMsg, Lab};
 use super::toy::{ToyMsg, ToyView};
-use super::{controls, js, panels};
+use super::{controls, gpu, js, panels};
+use crate::backend;
 use crate::lessons::{self, LESSONS, LessonKind, Results};
-use crate::protocol::{FromWorker, ToWorker, WorkerBuild};
+use crate::protocol::{BackendChoice, FromWorker, ToWorker, WorkerBuild};
 use crate::state::{Action, Effect, PageState};
 use crate::toy_lab::ToyPhase;
 use std::rc::Rc;
@@ -51,6 +52,18 @@ pub enum Msg {
     Fusion(FusionMsg),
     /// The 2-D toy view.
     Toy(ToyMsg),
+    /// The page's probe of the WebGPU adapter answered (for `auto`'s worker build).
+    Probed(Result<gpu::Adapter, String>),
+}
+
+/// The page's own probe of the WebGPU adapter, made when a run on `auto` first needs a worker:
+/// a software or missing adapter means the run trains on the CPU, so the CPU-only worker will
+/// do (`backend::worker_build`).
+enum Probe {
+    NotAsked,
+    /// Asked; the messages for the worker wait for the answer, in order.
+    Pending(Vec<ToWorker>),
+    Done(Result<gpu::Adapter, String>),
 }
 
 /// The page's URL hash.
@@ -64,6 +77,8 @@ fn current_hash() -> String {
 pub struct App {
     state: PageState,
     bridge: Option<Bridge>,
+    /// The adapter, as the page probed it.
+    probe: Probe,
     /// One canvas per entry of [`CHARTS`].
     canvases: [NodeRef; CHARTS.len()],
     /// When the first step of a run arrived (run, ms since page load).
@@ -106,15 +121,61 @@ impl App {
         )
     }
 
+    /// The worker build a run on `choice` needs, from the probe as far as it has answered.
+    fn build_for(&self, choice: BackendChoice) -> WorkerBuild {
+        let probed = match &self.probe {
+            Probe::Done(probed) => Some(
+                probed
+                    .as_ref()
+                    .map(gpu::Adapter::facts)
+                    .map_err(String::as_str),
+            ),
+            _ => None,
+        };
+        backend::worker_build(choice, probed)
+    }
+
+    /// Sends `message` to the worker [`Self::worker_for`] picks. A run on `auto` first waits
+    /// for the page's probe of the adapter (asked once), and so does every message after it.
+    fn send(&mut self, ctx: &Context<Self>, message: ToWorker) {
+        let on_auto = matches!(
+            message,
+            ToWorker::Configure {
+                backend: BackendChoice::Auto,
+                ..
+            }
+        );
+        if on_auto && matches!(self.probe, Probe::NotAsked) {
+            self.probe = Probe::Pending(Vec::new());
+            let link = ctx.link().clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                link.send_message(Msg::Probed(gpu::probe().await));
+            });
+        }
+        if let Probe::Pending(waiting) = &mut self.probe
+            && (on_auto || !waiting.is_empty())
+        {
+            waiting.push(message);
+            return;
+        }
+        match self.worker_for(ctx, &message) {
+            Some(bridge) => bridge.send(&message),
+            None => self
+                .state
+                .notices
+                .push("the training worker could not start; reload the page".to_string()),
+        }
+    }
+
     /// The worker `message` goes to: a new run's backend picks the build (the one it has, or
     /// a fresh one of the other build); other messages go to the worker there is.
     fn worker_for(&mut self, ctx: &Context<Self>, message: &ToWorker) -> Option<&Bridge> {
         let build = match message {
-            ToWorker::Configure { backend, .. } => WorkerBuild::for_choice(*backend),
-            _ => self.bridge.as_ref().map_or_else(
-                || WorkerBuild::for_choice(self.state.backend_choice),
-                Bridge::build,
-            ),
+            ToWorker::Configure { backend, .. } => self.build_for(*backend),
+            _ => self
+                .bridge
+                .as_ref()
+                .map_or_else(|| self.build_for(self.state.backend_choice), Bridge::build),
         };
         if self
             .bridge
@@ -133,13 +194,7 @@ impl App {
     fn perform(&mut self, ctx: &Context<Self>, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Send(message) => match self.worker_for(ctx, &message) {
-                    Some(bridge) => bridge.send(&message),
-                    None => self
-                        .state
-                        .notices
-                        .push("the training worker could not start; reload the page".to_string()),
-                },
+                Effect::Send(message) => self.send(ctx, message),
                 Effect::WriteHash(hash) => {
                     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
                         let _ = history.replace_state_with_url(
@@ -251,6 +306,7 @@ impl Component for App {
         let mut app = App {
             state: PageState::default(),
             bridge: None,
+            probe: Probe::NotAsked,
             canvases: Default::default(),
             first_step: None,
             drawn: None,
@@ -431,6 +487,15 @@ impl App {
             Msg::Act(action) => {
                 let effects = self.state.apply(action);
                 self.perform(ctx, effects);
+            }
+            Msg::Probed(probed) => {
+                if let Probe::Pending(waiting) =
+                    std::mem::replace(&mut self.probe, Probe::Done(probed))
+                {
+                    for message in waiting {
+                        self.send(ctx, message);
+                    }
+                }
             }
             Msg::Batch(messages) => {
                 for message in messages {

@@ -47,7 +47,7 @@ impl Pool {
         on_batch: &OnBatch,
         on_crash: &OnCrash,
     ) -> Result<Self, String> {
-        let build = WorkerBuild::for_choice(backend);
+        let build = crate::backend::worker_build(backend, None);
         let slots = (0..size)
             .map(|slot| {
                 start_worker(slot, build, on_batch, on_crash).map(|bridge| Slot {

@@ -425,12 +425,27 @@ test('a diverging run stops with a notice and keeps the page', WEBGPU_FLAGS, asy
 });
 
 test('without WebGPU, auto falls back to the CPU, says so, and trains', NO_WEBGPU_FLAGS, async (browser, origin) => {
-  const { page } = await open(browser, origin, '');
+  const { page, requests } = await open(browser, origin, '');
   await ready(page, 'CPU');
   const notice = await text(page, 'notice');
   assert(/WebGPU/.test(notice), `the fallback is announced: ${notice}`);
+  const wasm = loadedWasm(requests).join(', ');
+  assert(wasm === 'seesaw-app_bg.wasm, seesaw-worker-cpu_bg.wasm', `the page probed no WebGPU and loaded the CPU-only worker: ${wasm}`);
   await page.click('[data-testid="play"]');
   await waitFor('20 steps', async () => (await step(page)) >= 20, 60_000);
+});
+
+test('auto on a software adapter trains on the CPU, says why, and loads only the CPU-only worker', WEBGPU_FLAGS, async (browser, origin) => {
+  const { page, requests, errors } = await open(browser, origin, '');
+  await ready(page, 'CPU');
+  const reason = await text(page, 'backend-reason');
+  assert(/software fallback/.test(reason), `the reason is shown: ${reason}`);
+  const wasm = loadedWasm(requests).join(', ');
+  assert(wasm === 'seesaw-app_bg.wasm, seesaw-worker-cpu_bg.wasm', `the page and the CPU-only worker: ${wasm}`);
+  numbers.auto_load_to_ready_s = +((await page.evaluate(() => performance.now())) / 1000).toFixed(2);
+  await page.click('[data-testid="play"]');
+  await waitFor('20 steps', async () => (await step(page)) >= 20, 60_000);
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
 test('a hidden tab trains on in the worker; steps and charts are right afterwards', WEBGPU_FLAGS, async (browser, origin) => {
