@@ -16,7 +16,7 @@ import path from 'node:path';
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { WEBGPU_FLAGS, launch, open, ready, serve, step, waitFor } from '../browser/lib.mjs';
+import { WEBGPU_FLAGS, launch, open, ready, serve, startWorker, step, waitFor } from '../browser/lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -151,41 +151,26 @@ async function seesawStacked(browser, origin, backend, k) {
       baselines: false,
     }]);
     const w = STACKED;
+    await startWorker(page, backend); // the build the page starts for the backend
     const result = await page.evaluate(async ({ jobs, backend, w }) => {
-      // The worker build the page starts for the backend (protocol::WorkerBuild).
-      const worker = new Worker(backend === 'cpu' ? './seesaw-worker-cpu_loader.js' : './seesaw-worker_loader.js');
-      const logs = [];
-      let failed = null;
-      let last = { step: 0, at: performance.now() };
-      let readyAt = null;
-      const loaded = new Promise((resolve) => {
-        worker.onmessage = (event) => {
-          const message = JSON.parse(event.data);
-          // Unit variants (`Loaded`) arrive as bare strings.
-          if (message === 'Loaded') resolve();
-          else if (typeof message !== 'object' || message === null) return;
-          else if (message.Ready && readyAt == null) readyAt = performance.now();
-          else if (message.Progress && message.Progress.run === jobs[0][0]) last = { step: message.Progress.step, at: performance.now() };
-          else if (message.Failed || message.Crashed) failed = JSON.stringify(message);
-          else if (message.Log) logs.push(message.Log.message);
-        };
-      });
-      await loaded;
+      const { worker, state } = window.__seesawWorker;
       const sent = performance.now();
+      const last = () => state.progress[jobs[0][0]] ?? { step: 0, at: sent };
+      const failed = () => state.crashed ?? (Object.values(state.results).find((m) => m.Failed)?.Failed.message ?? null);
       worker.postMessage(JSON.stringify({ Train: { jobs, backend } }));
       const until = async (done, capMs) => {
         const end = performance.now() + capMs;
-        while (!done() && !failed && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
+        while (!done() && !failed() && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
       };
-      await until(() => last.step >= w.warmSteps, 600_000);
-      const start = { ...last };
+      await until(() => last().step >= w.warmSteps, 600_000);
+      const start = { ...last() };
       const firstStepS = (start.at - sent) / 1000;
-      await until(() => last.step - start.step >= w.minSteps && last.at - start.at >= w.minMs, w.capMs);
+      await until(() => last().step - start.step >= w.minSteps && last().at - start.at >= w.minMs, w.capMs);
+      const end = last();
       worker.terminate();
-      const steps = last.step - start.step;
       return {
-        failed, logs, steps, ms: last.at - start.at,
-        setup_s: readyAt == null ? null : (readyAt - sent) / 1000,
+        failed: failed(), logs: state.logs, steps: end.step - start.step, ms: end.at - start.at,
+        setup_s: state.readyAt == null ? null : (state.readyAt - sent) / 1000,
         to_warm_s: firstStepS,
       };
     }, { jobs, backend, w });

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WEBGPU_FLAGS, launch, open, ready, serve } from '../browser/lib.mjs';
+import { WEBGPU_FLAGS, launch, open, ready, serve, startWorker, trainInWorker } from '../browser/lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.resolve(process.argv[2] ?? path.join(ROOT, 'dist'));
@@ -21,8 +21,6 @@ const RUNS = Number(process.env.RUNS ?? 1);
 const BACKEND = process.env.BACKEND ?? 'webgpu';
 const TRACED_BATCH = process.env.TRACE === '0' ? null : 256;
 const OUT_FILE = path.join(ROOT, 'target/bench/step-profile.json');
-// The build the page starts for the backend (protocol::WorkerBuild::url).
-const LOADER = BACKEND === 'cpu' ? './seesaw-worker-cpu_loader.js' : './seesaw-worker_loader.js';
 
 let nextId = 1;
 /** RUNS mmoe jobs (seeds 1..RUNS) of `steps` steps at `batch`, one report at the end. */
@@ -31,14 +29,11 @@ const jobs = (steps, batch) => Array.from({ length: RUNS }, (_, k) => [nextId++,
   train: { steps, eval_every: steps, batch_size: batch },
 }]);
 
-/** Trains `list` in the page's worker; the wall time from `Train` to the last job's result. */
-const train = (page, list) => page.evaluate(async ([list, backend]) => {
-  const t0 = performance.now();
-  window.__worker.postMessage(JSON.stringify({ Train: { jobs: list, backend } }));
-  while (!list.every(([id]) => window.__results.has(id))) await new Promise((r) => setTimeout(r, 5));
-  const failed = list.map(([id]) => window.__results.get(id).Failed?.message).find(Boolean);
-  return { ms: performance.now() - t0, failed };
-}, [list, BACKEND]);
+/** Trains `list` in the page's worker: the ms from `Train` to the last job's result. */
+async function train(page, list) {
+  const { ms, reports } = await trainInWorker(page, list, BACKEND);
+  return { ms, failed: Object.values(reports).map((r) => r.failed).find(Boolean) };
+}
 
 /** Busy ms per thread (the union of its trace slices) and the worker's top self-time functions. */
 function summarise(trace, wallMs) {
@@ -96,16 +91,7 @@ const out = { backend: BACKEND, runs: RUNS, steps: STEPS, rows: [], trace: null 
 try {
   const { page } = await open(browser, origin, '#backend=cpu');
   await ready(page, 'CPU');
-  await page.evaluate((loader) => new Promise((resolve) => {
-    window.__worker = new Worker(loader);
-    window.__results = new Map();
-    window.__worker.onmessage = (event) => {
-      const message = JSON.parse(event.data);
-      if (message === 'Loaded') resolve();
-      const done = message?.Trained ?? message?.Failed;
-      if (done) window.__results.set(done.run, message);
-    };
-  }), LOADER);
+  await startWorker(page, BACKEND); // the build the page starts for the backend
   out.adapter = await page.evaluate(async () => {
     const info = (await navigator.gpu?.requestAdapter())?.info;
     return info ? `${info.vendor} ${info.architecture} ${info.description}`.trim() : null;

@@ -142,3 +142,59 @@ export async function longTasksSince(page, t0) {
       scripts: window.__longFrames.filter((f) => f.start <= t.start + t.duration && f.end >= t.start).flatMap((f) => f.scripts),
     })), t0);
 }
+
+/** The loader of the worker build a run on `backend` needs: the twin of
+ *  `protocol::WorkerBuild::url` (the CPU-only build for `cpu`, the WebGPU build otherwise). */
+export const workerLoader = (backend) =>
+  (backend === 'cpu' ? './seesaw-worker-cpu_loader.js' : './seesaw-worker_loader.js');
+
+/** Starts, in `page`, a worker of the page's own build for `backend` (as the comparison panel
+ *  does) and waits for its bare `Loaded`. The page keeps it as `window.__seesawWorker`, which
+ *  records each run's result (`Trained` or `Failed`), each run's last `Progress` (step, and
+ *  when it arrived), the first `Ready`, the worker's log lines and a crash. */
+export async function startWorker(page, backend) {
+  await page.evaluate((loader) => new Promise((resolve, reject) => {
+    const state = { results: {}, progress: {}, readyAt: null, logs: [], crashed: null };
+    const worker = new Worker(loader);
+    window.__seesawWorker = { worker, state };
+    worker.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      // Unit variants (`Loaded`) arrive as bare strings.
+      if (message === 'Loaded') resolve();
+      if (typeof message !== 'object' || message === null) return;
+      const done = message.Trained ?? message.Failed;
+      if (done) state.results[done.run] = message;
+      else if (message.Progress) state.progress[message.Progress.run] = { step: message.Progress.step, at: performance.now() };
+      else if (message.Ready) state.readyAt ??= performance.now();
+      else if (message.Log) state.logs.push(message.Log.message);
+      else if (message.Crashed) {
+        state.crashed = message.Crashed.message;
+        reject(new Error(`the worker crashed: ${state.crashed}`));
+      }
+    };
+  }), workerLoader(backend));
+}
+
+/** Sends `jobs` ([id, RunConfig] pairs) to the worker `startWorker` started, in one `Train`
+ *  message, and waits for every job's result: the ms from sending to the last result, each
+ *  job's report by id (`{ failed }` for a failed one) and the worker's log lines so far. */
+export async function trainInWorker(page, jobs, backend, timeoutMs = 600_000) {
+  return page.evaluate(async ([jobs, backend, timeoutMs]) => {
+    const { worker, state } = window.__seesawWorker;
+    // A job id may come again (the same jobs on another backend): only this Train's results.
+    for (const [id] of jobs) delete state.results[id];
+    const sent = performance.now();
+    worker.postMessage(JSON.stringify({ Train: { jobs, backend } }));
+    const done = () => jobs.every(([id]) => id in state.results);
+    while (!done() && !state.crashed && performance.now() - sent < timeoutMs) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (state.crashed) throw new Error(`the worker crashed: ${state.crashed}`);
+    if (!done()) throw new Error(`no result for every job in ${timeoutMs} ms`);
+    const reports = Object.fromEntries(jobs.map(([id]) => {
+      const message = state.results[id];
+      return [id, message.Trained ? message.Trained.report : { failed: message.Failed.message }];
+    }));
+    return { ms: performance.now() - sent, reports, logs: [...state.logs] };
+  }, [jobs, backend, timeoutMs]);
+}

@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  NO_WEBGPU_FLAGS, WEBGPU_FLAGS, launch, longTasksSince, losses, open, ready, serve, step, text, waitFor,
+  NO_WEBGPU_FLAGS, WEBGPU_FLAGS, launch, longTasksSince, losses, open, ready, serve, startWorker, step, text,
+  trainInWorker, waitFor,
 } from './lib.mjs';
 
 const DIST = path.resolve(process.argv[2] ?? '../../dist');
@@ -194,35 +195,18 @@ test('WebGPU (fused kernels) and the CPU backend agree on every report of four r
     [[3, run(correlated, 'ple', 'pcgrad')]],
     [[4, run({ kind: 'funnel', samples }, 'esmm', 'equal')]],
   ];
-  const reports = await page.evaluate(async (groups) => {
-    const worker = new Worker('./seesaw-worker_loader.js');
-    const waiting = new Map();
-    const logs = [];
-    await new Promise((resolve, reject) => {
-      worker.onmessage = (event) => {
-        const message = JSON.parse(event.data);
-        if (message === 'Loaded') { resolve(); return; }
-        if (message?.Log) logs.push(message.Log.message);
-        const done = message?.Trained ?? message?.Failed;
-        if (done && waiting.has(done.run)) {
-          waiting.get(done.run)(message.Trained ? done.report : { failed: done.message });
-          waiting.delete(done.run);
-        }
-        if (message?.Crashed) reject(new Error(message.Crashed.message));
-      };
-    });
-    const out = {};
-    for (const backend of ['webgpu', 'cpu']) {
-      out[backend] = {};
-      for (const jobs of groups) {
-        const results = jobs.map(([id]) => new Promise((resolve) => waiting.set(id, resolve)));
-        worker.postMessage(JSON.stringify({ Train: { jobs, backend } }));
-        (await Promise.all(results)).forEach((report, k) => { out[backend][jobs[k][0]] = report; });
-      }
+  // The WebGPU build serves both backends: the same worker trains each group on each.
+  await startWorker(page, 'webgpu');
+  const reports = { out: {}, logs: [] };
+  for (const backend of ['webgpu', 'cpu']) {
+    reports.out[backend] = {};
+    for (const jobs of groups) {
+      const trained = await trainInWorker(page, jobs, backend);
+      Object.assign(reports.out[backend], trained.reports);
+      reports.logs = trained.logs;
     }
-    worker.terminate();
-    return { out, logs };
-  }, groups);
+  }
+  await page.evaluate(() => window.__seesawWorker.worker.terminate());
   const lossesOf = (report) => report.history.flatMap((entry) => [
     ...entry.train_loss.map((loss, k) => [`step ${entry.step} train loss ${k}`, loss]),
     ...entry.validation.map((task) => [`step ${entry.step} validation loss ${task.name}`, task.loss]),
