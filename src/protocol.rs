@@ -332,6 +332,12 @@ mod tests {
             "the page links no GPU backend: {page}"
         );
         assert_eq!(WorkerBuild::Cpu.url(), "./seesaw-worker-cpu_loader.js");
+        // The browser drivers' twin (tests/browser/lib.mjs `workerLoader`) names the same URLs.
+        let drivers = include_str!("../tests/browser/lib.mjs");
+        for build in [WorkerBuild::Cpu, WorkerBuild::WebGpu] {
+            let quoted = format!("'{}'", build.url());
+            assert!(drivers.contains(&quoted), "lib.mjs lacks {quoted}");
+        }
     }
 
     #[test]
