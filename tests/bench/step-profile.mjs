@@ -70,7 +70,8 @@ function summarise(trace, wallMs) {
     for (const node of e.args.data.cpuProfile?.nodes ?? []) profile.nodes.set(node.id, node.callFrame.functionName || `(${node.callFrame.url ?? ''})`);
     profile.samples.push(...(e.args.data.cpuProfile?.samples ?? []));
   }
-  // The worker's profile: the one whose samples are mostly not idle and name wasm functions.
+  // The worker's profile: the thread with the most samples that are not idle (the worker trains
+  // throughout the traced run; the page's threads mostly wait).
   let worker = null;
   for (const profile of profiles.values()) {
     const counts = new Map();
