@@ -18,7 +18,7 @@ use seesaw_core::Registry;
 use seesaw_core::data::DatasetConfig;
 use seesaw_core::device::Backend;
 use seesaw_core::model::ArchConfig;
-use seesaw_core::train::{ParallelTrainer, RunConfig, TrainConfig, Trainer};
+use seesaw_core::train::{OptimizerConfig, ParallelTrainer, RunConfig, TrainConfig, Trainer};
 use seesaw_core::weighting::WeightingConfig;
 use std::sync::Arc;
 use std::time::Instant;
@@ -46,6 +46,9 @@ pub struct BenchArgs {
     /// Untimed steps first.
     #[arg(long, default_value_t = 10)]
     pub warmup: usize,
+    /// Optimiser id (adam, sgd), with its default settings.
+    #[arg(long, default_value = "adam")]
+    pub optimizer: String,
     /// Numbers of runs trained as one stacked model, comma-separated (1: one run alone).
     #[arg(long, value_delimiter = ',', default_value = "1")]
     pub runs: Vec<usize>,
@@ -59,6 +62,7 @@ pub struct BenchArgs {
 struct Row {
     arch: String,
     weighting: String,
+    optimizer: String,
     backend: String,
     batch_size: usize,
     runs: usize,
@@ -113,6 +117,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?,
         None => ArchConfig::all(),
     };
+    let optimizer = OptimizerConfig::from_id(&args.optimizer).map_err(|e| e.to_string())?;
     if args.runs.contains(&0) {
         return Err("--runs: each count must be at least 1".to_string());
     }
@@ -151,6 +156,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
                     batch_size: args.batch_size,
                     steps: args.warmup + args.steps,
                     eval_every: 10_000_000,
+                    optimizer: optimizer.clone(),
                     ..TrainConfig::default()
                 },
                 ..RunConfig::default()
@@ -193,6 +199,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
                 let row = Row {
                     arch: arch.id().to_string(),
                     weighting: weighting.id().to_string(),
+                    optimizer: args.optimizer.clone(),
                     backend: backend_id.clone(),
                     batch_size: args.batch_size,
                     runs,

@@ -3,6 +3,7 @@
 mod batches;
 mod config;
 mod evaluation;
+mod flat;
 mod gradients;
 mod optimizer;
 mod parallel;
@@ -13,6 +14,7 @@ mod tower_lr;
 mod trainer;
 
 pub use config::{RunConfig, TrainConfig};
+pub use flat::Rule;
 pub use optimizer::{AdamConfig, OptimizerBuilder, OptimizerConfig, OptimizerSettings, SgdConfig};
 pub use parallel::{ParallelTrainer, StackKey, stack_key};
 pub use report::{

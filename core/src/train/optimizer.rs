@@ -1,9 +1,8 @@
 //! The optimiser registry: one line per optimiser, its settings beside it.
 
+use super::flat::Rule;
 use crate::error::{ConfigError, check_range};
 use crate::registry::registry;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{ModuleOptimizer, SgdConfig as BurnSgd};
 use serde::{Deserialize, Serialize};
 
 /// What the registry needs of every optimiser's settings.
@@ -19,8 +18,8 @@ pub trait OptimizerSettings {
 
 /// How the registry makes every optimiser from its settings.
 pub trait OptimizerBuilder: OptimizerSettings {
-    /// A fresh optimiser state.
-    fn init(&self) -> ModuleOptimizer;
+    /// The element-wise update rule (the trainers run it over all parameters at once).
+    fn rule(&self) -> Rule;
 }
 
 /// Settings of `adam` (none: β = (0.9, 0.999), ε = 10⁻⁸).
@@ -31,8 +30,8 @@ pub struct AdamConfig {}
 impl OptimizerSettings for AdamConfig {}
 
 impl OptimizerBuilder for AdamConfig {
-    fn init(&self) -> ModuleOptimizer {
-        burn::optim::AdamConfig::new().with_epsilon(1e-8).init()
+    fn rule(&self) -> Rule {
+        Rule::Adam
     }
 }
 
@@ -52,14 +51,10 @@ impl OptimizerSettings for SgdConfig {
 }
 
 impl OptimizerBuilder for SgdConfig {
-    fn init(&self) -> ModuleOptimizer {
-        // No dampening, as PyTorch's SGD (burn's `MomentumConfig` defaults to 0.1).
-        let momentum = (self.momentum > 0.0).then(|| {
-            MomentumConfig::new()
-                .with_momentum(self.momentum)
-                .with_dampening(0.0)
-        });
-        BurnSgd::new().with_momentum(momentum).init()
+    fn rule(&self) -> Rule {
+        Rule::Sgd {
+            momentum: self.momentum,
+        }
     }
 }
 
@@ -91,8 +86,8 @@ impl OptimizerConfig {
             .map_err(|error| error.within("optimizer"))
     }
 
-    /// A fresh optimiser state.
-    pub fn init(&self) -> ModuleOptimizer {
-        self.builder().init()
+    /// The element-wise update rule.
+    pub fn rule(&self) -> Rule {
+        self.builder().rule()
     }
 }

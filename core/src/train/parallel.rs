@@ -16,7 +16,7 @@
 use super::batches::DeviceSplit;
 use super::config::RunConfig;
 use super::evaluation::Reads;
-use super::optimizer::OptimizerConfig;
+use super::flat::{FlatOptimizer, Rates};
 use super::report::HistoryEntry;
 use super::trainer::{Trainer, Window};
 use crate::Registry;
@@ -25,11 +25,9 @@ use crate::error::{ConfigError, RunError};
 use crate::loss::raw_per_row;
 use crate::model::MultiTaskModel;
 use crate::weighting::{HostSignals, Needs, StepSignals, Update};
-use burn::module::{ModuleMapper, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::Transaction;
-use std::collections::HashMap;
 
 /// K runs of one architecture, stepped together.
 pub struct ParallelTrainer {
@@ -39,7 +37,7 @@ pub struct ParallelTrainer {
     /// Every run's training rows, run r's at `r · rows ..`.
     train: DeviceSplit,
     rows: usize,
-    optimizer: RunsOptimizer,
+    optimizer: FlatOptimizer,
     report_window: RunsWindow,
     epoch_window: RunsWindow,
     /// Each run's last batch (row indices into its own split), for its report's gradient
@@ -101,7 +99,7 @@ fn shared_key(config: &RunConfig) -> StackKey {
         "batch_size": train.batch_size,
         "steps": train.steps,
         "eval_every": train.eval_every,
-        "optimizer": format!("{:?}", RunsOptimizer::rule(&train.optimizer)),
+        "optimizer": format!("{:?}", train.optimizer.rule()),
     });
     StackKey(shared.to_string())
 }
@@ -211,7 +209,7 @@ impl ParallelTrainer {
         })?;
         let (count, tasks, rows) = (runs.len(), data.tasks.len(), first.train.rows());
         let device = first.inner_device.clone();
-        let rule = RunsOptimizer::rule(&config.train.optimizer);
+        let rule = config.train.optimizer.rule();
         // One copy of the rows on the device: the runs' own splits become slices of the
         // joined one (their last batch, for the report's gradient cosines, reads from it).
         let train = DeviceSplit::concat(&runs.iter().map(|run| &run.train).collect::<Vec<_>>());
@@ -220,9 +218,9 @@ impl ParallelTrainer {
         }
         Ok(Self {
             rows,
-            optimizer: RunsOptimizer::new(
+            optimizer: FlatOptimizer::new(
                 rule,
-                runs.iter().map(|r| r.config.train.learning_rate).collect(),
+                Rates::per_run(runs.iter().map(|r| r.config.train.learning_rate).collect()),
                 &device,
             ),
             report_window: RunsWindow::new(count, tasks, &device),
@@ -342,7 +340,7 @@ impl ParallelTrainer {
         let weights = Tensor::stack(weights, 0);
         let objective = (losses * weights.clone()).sum();
         let grads = GradientsParams::from_grads(objective.backward(), &self.model);
-        self.model = self.optimizer.step(self.model.clone(), grads, count);
+        self.model = self.optimizer.step(self.model.clone(), grads);
         self.report_window.add(plain.clone(), weights.clone());
         self.epoch_window.add(plain, weights);
         if epoch_ended {
@@ -441,166 +439,5 @@ impl ParallelTrainer {
     pub fn into_trainers(mut self) -> Vec<Trainer> {
         self.sync();
         self.runs
-    }
-}
-
-/// The update rule the runs share.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Rule {
-    /// Adam as burn's (β = 0.9, 0.999, ε = 10⁻⁸, bias-corrected).
-    Adam,
-    /// SGD with optional heavy-ball momentum (no dampening), as burn's.
-    Sgd { momentum: f64 },
-}
-
-/// One optimiser over a stacked model: the rule's state is elementwise, so each run's block of
-/// it is that run's own state; the learning rate is per run (a `[rows, 1]` column over every
-/// parameter's leading, run-major dimension).
-struct RunsOptimizer {
-    rule: Rule,
-    rates: Vec<f64>,
-    state: HashMap<ParamId, Moments>,
-    /// `[lead, 1]` learning-rate columns by leading size.
-    columns: HashMap<usize, Tensor<2>>,
-    device: Device,
-}
-
-/// One parameter's state, flattened to `[lead, rest]`.
-struct Moments {
-    first: Tensor<2>,
-    second: Option<Tensor<2>>,
-    time: i32,
-}
-
-impl RunsOptimizer {
-    const BETA_1: f64 = 0.9;
-    const BETA_2: f64 = 0.999;
-    const EPSILON: f64 = 1e-8;
-
-    fn rule(config: &OptimizerConfig) -> Rule {
-        match config {
-            OptimizerConfig::Adam(_) => Rule::Adam,
-            OptimizerConfig::Sgd(sgd) => Rule::Sgd {
-                momentum: sgd.momentum,
-            },
-        }
-    }
-
-    fn new(rule: Rule, rates: Vec<f64>, device: &Device) -> Self {
-        Self {
-            rule,
-            rates,
-            state: HashMap::new(),
-            columns: HashMap::new(),
-            device: device.clone(),
-        }
-    }
-
-    /// One step of every parameter that has a gradient.
-    fn step(
-        &mut self,
-        model: MultiTaskModel,
-        mut grads: GradientsParams,
-        runs: usize,
-    ) -> MultiTaskModel {
-        struct Apply<'a> {
-            optimizer: &'a mut RunsOptimizer,
-            grads: &'a mut GradientsParams,
-            runs: usize,
-        }
-        impl ModuleMapper for Apply<'_> {
-            fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-                let Some(gradient) = self.grads.remove::<D>(param.id) else {
-                    return param;
-                };
-                let id = param.id;
-                let runs = self.runs;
-                let optimizer = &mut *self.optimizer;
-                param.map(|value| {
-                    let dims = value.dims();
-                    let lead = dims[0];
-                    let rest = dims.iter().product::<usize>() / lead;
-                    let gradient = gradient.reshape([lead, rest]);
-                    let delta = optimizer.delta(id, gradient) * optimizer.column(lead, runs);
-                    let updated = value.inner().reshape([lead, rest]) - delta;
-                    Tensor::<D>::from_inner(updated.reshape(dims))
-                        .detach()
-                        .require_grad()
-                })
-            }
-        }
-        model.map(&mut Apply {
-            optimizer: self,
-            grads: &mut grads,
-            runs,
-        })
-    }
-
-    /// The step direction before the learning rate, advancing the parameter's state.
-    fn delta(&mut self, id: ParamId, gradient: Tensor<2>) -> Tensor<2> {
-        let previous = self.state.remove(&id);
-        let (direction, state) = match self.rule {
-            Rule::Adam => {
-                let (first, second, time) = match previous {
-                    Some(Moments {
-                        first,
-                        second: Some(second),
-                        time,
-                    }) => (
-                        first.mul_scalar(Self::BETA_1)
-                            + gradient.clone().mul_scalar(1.0 - Self::BETA_1),
-                        second.mul_scalar(Self::BETA_2)
-                            + gradient.square().mul_scalar(1.0 - Self::BETA_2),
-                        time + 1,
-                    ),
-                    _ => (
-                        gradient.clone().mul_scalar(1.0 - Self::BETA_1),
-                        gradient.square().mul_scalar(1.0 - Self::BETA_2),
-                        1,
-                    ),
-                };
-                let correction = (1.0 - Self::BETA_2.powi(time)).sqrt();
-                let factor = correction / (1.0 - Self::BETA_1.powi(time));
-                let direction = first.clone().mul_scalar(factor)
-                    / second.clone().sqrt().add_scalar(Self::EPSILON * correction);
-                (
-                    direction,
-                    Moments {
-                        first,
-                        second: Some(second),
-                        time,
-                    },
-                )
-            }
-            Rule::Sgd { momentum } if momentum > 0.0 => {
-                let velocity = match previous {
-                    Some(state) => gradient + state.first.mul_scalar(momentum),
-                    None => gradient,
-                };
-                let state = Moments {
-                    first: velocity.clone(),
-                    second: None,
-                    time: 0,
-                };
-                (velocity, state)
-            }
-            Rule::Sgd { .. } => return gradient,
-        };
-        self.state.insert(id, state);
-        direction
-    }
-
-    /// The learning rate of each leading row, `[lead, 1]` (row i belongs to run
-    /// `i / (lead / runs)`).
-    fn column(&mut self, lead: usize, runs: usize) -> Tensor<2> {
-        let (rates, device) = (&self.rates, &self.device);
-        self.columns
-            .entry(lead)
-            .or_insert_with(|| {
-                let per_run = lead / runs;
-                let values: Vec<f32> = (0..lead).map(|i| rates[i / per_run] as f32).collect();
-                Tensor::from_data(TensorData::new(values, [lead, 1]), device)
-            })
-            .clone()
     }
 }

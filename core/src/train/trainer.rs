@@ -6,6 +6,7 @@
 use super::batches::{BatchOrder, DeviceSplit};
 use super::config::RunConfig;
 use super::evaluation::{Evaluation, Reads, evaluate_tasks, row_predictions};
+use super::flat::{FlatOptimizer, Rates};
 use super::gradients::{cosine_matrix, representation_gradients, shared_jacobian};
 use super::report::{GateUtilisation, HistoryEntry, TaskEvaluation};
 use super::step::{StepContext, StepOutcome, compute_step};
@@ -17,7 +18,7 @@ use crate::fusion::Predictions;
 use crate::model::{ModelShape, MultiTaskModel};
 use crate::rng::Rng;
 use crate::weighting::Weighting;
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::Transaction;
 use std::sync::Arc;
@@ -55,7 +56,7 @@ pub struct Trainer {
     pub(super) model: MultiTaskModel,
     /// One optimiser state per slot the method names (one slot for all but alternating
     /// training, which keeps one per task).
-    pub(super) optimizers: Vec<ModuleOptimizer>,
+    pub(super) optimizers: Vec<FlatOptimizer>,
     pub(super) method: Box<dyn Weighting>,
     pub(super) train: DeviceSplit,
     pub(super) validation: DeviceSplit,
@@ -225,10 +226,14 @@ impl Trainer {
             .map(|_| self.model.towers().clone());
         let slot = self.method.optimizer_slot();
         while self.optimizers.len() <= slot {
-            self.optimizers.push(self.config.train.optimizer.init());
+            self.optimizers.push(FlatOptimizer::new(
+                self.config.train.optimizer.rule(),
+                Rates::one(learning_rate),
+                &self.inner_device,
+            ));
         }
         // `step` takes the model by value; cloning a module only clones tensor handles.
-        self.model = self.optimizers[slot].step(learning_rate, self.model.clone(), grads);
+        self.model = self.optimizers[slot].step(self.model.clone(), grads);
         if let (Some(before), Some(multipliers)) = (towers_before, &self.tower_multipliers) {
             let after = self.model.towers().clone();
             let scaled = scale_tower_updates(before, after, multipliers.clone());
