@@ -177,6 +177,14 @@ impl GroupedMlp {
             hidden = relu(hidden);
         }
         let width = hidden.dims()[2] / self.nets;
+        if self.weights.is_empty() {
+            // One layer: the nets' columns side by side. The nets-major result is a view of
+            // them (no copy); a caller that wants them batch-major swaps back for free
+            // ([`side_by_side`], [`mix`]).
+            return hidden
+                .reshape([groups, batch, self.nets, width])
+                .swap_dims(1, 2);
+        }
         let mut hidden = if self.nets == 1 {
             hidden
         } else {
@@ -213,16 +221,28 @@ impl GroupedMlp {
 
 /// Mixes candidate experts with softmax gate weights.
 ///
+/// The experts come batch-major, the layout of one layer's nets side by side, so the product,
+/// the sum and their gradients run on contiguous memory (a nets-major view swapped back with
+/// `swap_dims(1, 2)` is contiguous again).
+///
 /// # Shapes
-/// - `experts`: `[groups, candidates, batch, hidden]`
+/// - `experts`: `[groups, batch, candidates, hidden]`
 /// - `gates`: `[groups, batch, candidates]` (rows sum to 1)
 /// - output: `[groups, batch, hidden]`
 pub fn mix(experts: Tensor<4>, gates: Tensor<3>) -> Tensor<3> {
-    let [groups, _, batch, hidden] = experts.dims();
-    let weights = gates.swap_dims(1, 2).unsqueeze_dim::<4>(3);
-    (experts * weights)
-        .sum_dim(1)
+    let [groups, batch, _, hidden] = experts.dims();
+    (experts * gates.unsqueeze_dim::<4>(3))
+        .sum_dim(2)
         .reshape([groups, batch, hidden])
+}
+
+/// One group's nets side by side: `[1, nets, batch, width]` → `[batch, nets · width]` (net n
+/// in columns `n · width ..`). Free for a one-layer [`GroupedMlp`]'s output, which is a view
+/// of exactly that.
+pub fn side_by_side(nets: Tensor<4>) -> Tensor<2> {
+    let [groups, count, batch, width] = nets.dims();
+    assert_eq!(groups, 1, "one group");
+    nets.swap_dims(1, 2).reshape([batch, count * width])
 }
 
 /// Softmax gate weights from gate logits, one gate per `(group, net)`.
@@ -305,14 +325,20 @@ mod tests {
     #[test]
     fn mix_weights_experts() {
         let device = Device::flex();
-        // One group, two experts, batch 1, hidden 2: experts (1, 2) and (3, 4), gate (0.25, 0.75).
+        // One group, batch 2, two experts, hidden 2 (batch-major): row 0 has experts (1, 2)
+        // and (3, 4) with gate (0.25, 0.75); row 1 has (5, 6) and (7, 8) with gate (0.5, 0.5).
         let experts = Tensor::<4>::from_data(
-            TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [1, 2, 1, 2]),
+            TensorData::new(
+                vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+                [1, 2, 2, 2],
+            ),
             &device,
         );
-        let gates =
-            Tensor::<3>::from_data(TensorData::new(vec![0.25f32, 0.75], [1, 1, 2]), &device);
+        let gates = Tensor::<3>::from_data(
+            TensorData::new(vec![0.25f32, 0.75, 0.5, 0.5], [1, 2, 2]),
+            &device,
+        );
         let mixed: Vec<f32> = mix(experts, gates).into_data().try_to_vec().unwrap();
-        assert_eq!(mixed, vec![2.5, 3.5]);
+        assert_eq!(mixed, vec![2.5, 3.5, 6.0, 7.0]);
     }
 }

@@ -6,7 +6,7 @@
 //! gate serves every task, so the mixture is shared; in MMoE each task weights the experts its
 //! own way, which lets tasks that disagree use different experts.
 
-use super::layers::{GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, stack_tasks};
+use super::layers::{GroupedMlp, gate_weights, gate_widths, mix, side_by_side, stack_tasks};
 use super::{ArchBuilder, ArchSettings, Architecture, ModelShape, Network};
 use super::{
     Decoded, Encoded, GateActivation, check_units, raw_outputs, task_gates, task_names, widths,
@@ -111,12 +111,12 @@ impl Architecture for Moe {
         if self.multi_gate {
             // MMoE: the experts are the shared part; gates belong to their tasks.
             return Encoded {
-                representation: flatten_groups(experts.reshape([count, batch, hidden])),
+                representation: side_by_side(experts),
                 gates: Vec::new(),
             };
         }
         let weights = gate_weights(self.gates.forward_shared(x));
-        let mixed = mix(experts, weights.clone()).reshape([batch, hidden]);
+        let mixed = mix(experts.swap_dims(1, 2), weights.clone()).reshape([batch, hidden]);
         Encoded {
             representation: mixed,
             gates: vec![GateActivation {
@@ -136,9 +136,7 @@ impl Architecture for Moe {
         let tasks = replicas.len();
         let [batch, _] = x.dims();
         let weights = gate_weights(self.gates.forward_shared(x));
-        let experts = stack_tasks(replicas)
-            .reshape([tasks, batch, self.expert_count, self.hidden])
-            .swap_dims(1, 2);
+        let experts = stack_tasks(replicas).reshape([tasks, batch, self.expert_count, self.hidden]);
         let mixed = mix(experts, weights.clone());
         Decoded {
             outputs: raw_outputs(self.towers.forward(mixed), &fm),
@@ -202,20 +200,20 @@ impl Architecture for Moe {
             .collect()
     }
 
-    /// Every run's experts at once (`[runs, experts, batch, hidden]`) and its gates
+    /// Every run's experts at once (`[runs, batch, experts, hidden]`) and its gates
     /// (`[runs · gates, batch, experts]`); MMoE mixes the experts once per task, OMoE once for
     /// all tasks; then every run's towers at once.
     fn forward_runs(&self, x: Tensor<3>) -> Tensor<4> {
         let [runs, batch, _] = x.dims();
         let tasks = self.towers.groups() / runs;
-        let experts = self.experts.forward(x.clone());
+        let experts = self.experts.forward(x.clone()).swap_dims(1, 2);
         let weights = gate_weights(self.gates.forward(x));
         let (count, hidden) = (self.expert_count, self.hidden);
         let mixed = if self.multi_gate {
             let per_task = experts.unsqueeze_dim::<5>(1).repeat_dim(1, tasks).reshape([
                 runs * tasks,
-                count,
                 batch,
+                count,
                 hidden,
             ]);
             mix(per_task, weights)

@@ -13,7 +13,8 @@
 //! outputs]` (for CGC only the shared expert outputs: its task experts read `x` directly).
 
 use super::layers::{
-    GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, own_slices, stack_tasks,
+    GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, own_slices, side_by_side,
+    stack_tasks,
 };
 use super::{ArchBuilder, ArchSettings, Architecture, ModelShape, Network};
 use super::{
@@ -150,7 +151,7 @@ impl ExtractionLevel {
     /// Task experts mixed with the shared experts by each task's gate.
     ///
     /// # Shapes
-    /// - `task_inputs`: `[tasks, batch, in]`; `shared_experts`: `[tasks or 1, shared, batch, hidden]`
+    /// - `task_inputs`: `[tasks, batch, in]`; `shared_experts`: `[tasks or 1, batch, shared, hidden]`
     /// - output: `([tasks, batch, hidden], gates [tasks, batch, own + shared], task experts)`
     fn task_paths(
         &self,
@@ -165,7 +166,8 @@ impl ExtractionLevel {
             shared_experts.repeat_dim(0, tasks)
         };
         let weights = gate_weights(self.task_gates.forward(task_inputs));
-        let mixed = mix(Tensor::cat(vec![own.clone(), shared], 1), weights.clone());
+        let candidates = Tensor::cat(vec![own.clone().swap_dims(1, 2), shared], 2);
+        let mixed = mix(candidates, weights.clone());
         (mixed, weights, own)
     }
 }
@@ -189,7 +191,7 @@ impl Architecture for Ple {
         let top = self.levels.len() - 1;
         for (level_index, level) in self.levels[..top].iter().enumerate() {
             let shared = level.shared_experts.forward_shared(shared_input.clone());
-            let (mixed, _, own) = level.task_paths(task_inputs, shared.clone());
+            let (mixed, _, own) = level.task_paths(task_inputs, shared.clone().swap_dims(1, 2));
             let [_, own_count, _, hidden] = own.dims();
             let candidates = Tensor::cat(
                 vec![own.reshape([1, tasks * own_count, batch, hidden]), shared],
@@ -200,7 +202,8 @@ impl Architecture for Ple {
                 .as_ref()
                 .expect("lower levels have a shared gate");
             let weights = gate_weights(gate.forward_shared(shared_input));
-            shared_input = mix(candidates, weights.clone()).reshape([batch, hidden]);
+            shared_input =
+                mix(candidates.swap_dims(1, 2), weights.clone()).reshape([batch, hidden]);
             let count = weights.dims()[2];
             gates.push(GateActivation {
                 name: format!("shared level {}", level_index + 1),
@@ -209,7 +212,7 @@ impl Architecture for Ple {
             task_inputs = mixed;
         }
         let shared = self.levels[top].shared_experts.forward_shared(shared_input);
-        let shared = flatten_groups(shared.reshape([self.shared_experts, batch, self.hidden]));
+        let shared = side_by_side(shared);
         let representation = if top == 0 {
             shared
         } else {
@@ -232,8 +235,7 @@ impl Architecture for Ple {
         };
         let shared = stack_tasks(replicas)
             .narrow(2, offset, self.shared_experts * self.hidden)
-            .reshape([tasks, batch, self.shared_experts, self.hidden])
-            .swap_dims(1, 2);
+            .reshape([tasks, batch, self.shared_experts, self.hidden]);
         let (mixed, weights, _) = top.task_paths(task_inputs, shared);
         Decoded {
             outputs: raw_outputs(self.towers.forward(mixed), &fm),

@@ -6,7 +6,7 @@
 //! parameter, and a task's loss has no gradient on another task's network).
 
 use super::bottom_towers::bottom_towers_settings;
-use super::layers::{GroupedMlp, flatten_groups, own_slices};
+use super::layers::{GroupedMlp, own_slices, side_by_side};
 use super::{
     ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, raw_outputs,
     widths,
@@ -51,10 +51,8 @@ pub struct SingleTask {
 
 impl Architecture for SingleTask {
     fn encode(&self, x: Tensor<2>) -> Encoded {
-        let hidden = self.bottoms.forward_shared(x);
-        let [_, tasks, batch, width] = hidden.dims();
         Encoded {
-            representation: flatten_groups(hidden.reshape([tasks, batch, width])),
+            representation: side_by_side(self.bottoms.forward_shared(x)),
             gates: Vec::new(),
         }
     }
