@@ -156,6 +156,7 @@ pub(crate) struct FlatOptimizer {
 }
 
 impl FlatOptimizer {
+    /// A fresh state; `device` is the device without autodiff (gradients and state live there).
     pub(crate) fn new(rule: Rule, rates: Rates, device: &Device) -> Self {
         Self {
             rule,
