@@ -271,15 +271,19 @@ impl FlatOptimizer {
 
     /// Advances group `index` by one step on `gradient` and returns the step to subtract.
     fn advance(&mut self, index: usize, gradient: Tensor<1>) -> Tensor<1> {
+        let direction = self.direction(index, gradient);
+        match self.rates.uniform() {
+            Some(rate) => direction.mul_scalar(rate),
+            None => direction * self.rates_of(index),
+        }
+    }
+
+    /// The rule's direction for group `index` before the learning rate, advancing its state.
+    fn direction(&mut self, index: usize, gradient: Tensor<1>) -> Tensor<1> {
         let rule = self.rule;
-        let uniform = self.rates.uniform();
-        let rates = match uniform {
-            Some(_) => None,
-            None => Some(self.rates_of(index)),
-        };
         let group = &mut self.groups[index];
         group.time += 1;
-        let direction = match rule {
+        match rule {
             Rule::Adam => {
                 let (beta_1, beta_2) = (Rule::BETA_1, Rule::BETA_2);
                 let (first, second) = match (group.first.take(), group.second.take()) {
@@ -309,11 +313,6 @@ impl FlatOptimizer {
                 velocity
             }
             Rule::Sgd { .. } => gradient,
-        };
-        match (uniform, rates) {
-            (Some(rate), _) => direction.mul_scalar(rate),
-            (None, Some(rates)) => direction * rates,
-            (None, None) => unreachable!("rates are built when they differ"),
         }
     }
 
