@@ -6,10 +6,10 @@
 //! (0.9, 0.1) for two tasks). Every column influences every task through α, so the columns and
 //! α are the encoder; only the towers are task-exclusive.
 
-use super::layers::{GroupedMlp, flatten_groups, own_slices};
+use super::layers::{GroupedMlp, flatten_groups};
 use super::{
-    ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, check_units,
-    raw_outputs,
+    ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, Replicas,
+    check_units, raw_outputs,
 };
 use crate::data::TaskSpec;
 use crate::error::{ConfigError, check_range};
@@ -100,7 +100,7 @@ impl Architecture for CrossStitch {
     fn encode(&self, x: Tensor<2>) -> Encoded {
         let tasks = self.towers.groups();
         let [batch, _] = x.dims();
-        let mut hidden = x.unsqueeze_dim::<3>(0).repeat_dim(0, tasks);
+        let mut hidden = x.unsqueeze_dim::<3>(0);
         for (column, stitch) in self.columns.iter().zip(&self.stitches) {
             let out = column.forward(hidden);
             let width = out.dims()[3];
@@ -113,8 +113,8 @@ impl Architecture for CrossStitch {
         }
     }
 
-    fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
-        let inputs = own_slices(replicas, self.hidden);
+    fn decode(&self, replicas: &Replicas, _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+        let inputs = replicas.own_slices(self.hidden);
         Decoded {
             outputs: raw_outputs(self.towers.forward(inputs), &fm),
             gates: Vec::new(),

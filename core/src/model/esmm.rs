@@ -11,10 +11,10 @@
 //! task 2's replica, so each task's gradient lands in its own replica.
 
 use super::bottom_towers::bottom_towers_settings;
-use super::layers::{GroupedMlp, stack_tasks};
+use super::layers::GroupedMlp;
 use super::{
     ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, OutputForm,
-    TaskOutput, all_binary, widths, with_fm,
+    Replicas, TaskOutput, all_binary, widths, with_fm,
 };
 use crate::data::TaskSpec;
 use crate::error::ConfigError;
@@ -76,19 +76,17 @@ impl Architecture for Esmm {
         }
     }
 
-    fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+    fn decode(&self, replicas: &Replicas, _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
         let group = |towers: &Tensor<4>, index: usize| {
             let [_, _, batch, dim] = towers.dims();
             towers.clone().narrow(0, index, 1).reshape([batch, dim])
         };
         // CTR tower on task 1's replica, CVR tower on task 2's.
-        let first = self.towers.forward(stack_tasks(replicas));
+        let first = self.towers.forward(replicas.stacked());
         let ctr_logit = with_fm(group(&first, 0), &fm, 0);
         let cvr_logit = with_fm(group(&first, 1), &fm, 1);
         // pCTR again on task 2's replica, for pCTCVR.
-        let second = self
-            .towers
-            .forward(stack_tasks(&[replicas[1].clone(), replicas[1].clone()]));
+        let second = self.towers.forward(replicas.task(1).unsqueeze_dim(0));
         let ctr_for_conversion = with_fm(group(&second, 0), &fm, 0);
         let conditional = sigmoid(cvr_logit);
         Decoded {

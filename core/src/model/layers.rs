@@ -164,13 +164,19 @@ impl GroupedMlp {
             .collect()
     }
 
-    /// Runs every net.
+    /// Runs every net. An input with one group is every group's input: the first layer's
+    /// batched matmul broadcasts it (no copy).
     ///
     /// # Shapes
-    /// - `input`: `[groups, batch, in]`
+    /// - `input`: `[groups, batch, in]` or `[1, batch, in]`
     /// - output: `[groups, nets, batch, out]`
     pub fn forward(&self, input: Tensor<3>) -> Tensor<4> {
-        let [groups, batch, _] = input.dims();
+        let [inputs, batch, _] = input.dims();
+        let groups = self.groups;
+        assert!(
+            inputs == groups || inputs == 1,
+            "{inputs} inputs for {groups} groups"
+        );
         let layers = self.weights.len() + 1;
         let mut hidden = input.matmul(self.first_weight.val()) + self.first_bias.val();
         if layers > 1 || self.activate_output {
@@ -209,13 +215,7 @@ impl GroupedMlp {
     /// - `input`: `[batch, in]`
     /// - output: `[groups, nets, batch, out]`
     pub fn forward_shared(&self, input: Tensor<2>) -> Tensor<4> {
-        let input = input.unsqueeze_dim::<3>(0);
-        let input = if self.groups == 1 {
-            input
-        } else {
-            input.repeat_dim(0, self.groups)
-        };
-        self.forward(input)
+        self.forward(input.unsqueeze_dim(0))
     }
 }
 
@@ -225,12 +225,16 @@ impl GroupedMlp {
 /// the sum and their gradients run on contiguous memory (a nets-major view swapped back with
 /// `swap_dims(1, 2)` is contiguous again).
 ///
+/// One group of experts serves every group of gates (MMoE's experts, which all tasks read):
+/// the product broadcasts it.
+///
 /// # Shapes
-/// - `experts`: `[groups, batch, candidates, hidden]`
+/// - `experts`: `[groups, batch, candidates, hidden]` or `[1, batch, candidates, hidden]`
 /// - `gates`: `[groups, batch, candidates]` (rows sum to 1)
 /// - output: `[groups, batch, hidden]`
 pub fn mix(experts: Tensor<4>, gates: Tensor<3>) -> Tensor<3> {
-    let [groups, batch, _, hidden] = experts.dims();
+    let [groups, batch, _] = gates.dims();
+    let hidden = experts.dims()[3];
     (experts * gates.unsqueeze_dim::<4>(3))
         .sum_dim(2)
         .reshape([groups, batch, hidden])
@@ -262,22 +266,6 @@ pub fn gate_widths(input: usize, depth: usize, units: usize, candidates: usize) 
     widths.extend(std::iter::repeat_n(units, depth));
     widths.push(candidates);
     widths
-}
-
-/// Stacks per-task tensors `[batch, width]` into `[tasks, batch, width]`.
-pub fn stack_tasks(per_task: &[Tensor<2>]) -> Tensor<3> {
-    Tensor::stack(per_task.to_vec(), 0)
-}
-
-/// The slice `[batch, width]` of task `task` from a representation laid out as
-/// `[batch, tasks · width]`, taken from that task's own replica: `reps[task]`.
-pub fn own_slices(reps: &[Tensor<2>], width: usize) -> Tensor<3> {
-    let slices: Vec<Tensor<2>> = reps
-        .iter()
-        .enumerate()
-        .map(|(task, rep)| rep.clone().narrow(1, task * width, width))
-        .collect();
-    Tensor::stack(slices, 0)
 }
 
 /// `[groups, batch, width]` → `[batch, groups · width]` (the representation layout).

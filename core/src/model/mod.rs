@@ -3,9 +3,10 @@
 //! Every architecture splits into an **encoder** (the parameters all tasks share) and a
 //! **decoder** (task-exclusive parts: gates, task experts, towers). The encoder produces one
 //! representation `[batch, width]`; the decoder takes one *replica* of it per task. In plain
-//! training every replica is the same tensor; to get per-task gradients with respect to the
-//! representation (burn has no `retain_graph`), the trainer passes detached copies instead, and
-//! one backward pass through the decoder yields each task's gradient in its own replica.
+//! training every replica is the same tensor ([`Replicas::Shared`], read once and broadcast
+//! over the tasks); to get per-task gradients with respect to the
+//! representation (burn has no `retain_graph`), the trainer passes detached copies instead
+//! ([`Replicas::PerTask`]), and one backward pass through the decoder yields each task's gradient in its own replica.
 
 pub mod layers;
 
@@ -17,6 +18,7 @@ mod factorization;
 mod moe;
 mod ple;
 mod registry;
+mod replicas;
 mod shared_bottom;
 mod single_task;
 
@@ -27,6 +29,7 @@ pub use factorization::{FactorizationMachine, FmConfig};
 pub use moe::{Moe, MoeConfig, OmoeConfig};
 pub use ple::{CgcConfig, Ple, PleConfig};
 pub use registry::{ArchBuilder, ArchConfig, ArchSettings};
+pub use replicas::Replicas;
 pub use shared_bottom::{SharedBottom, SharedBottomConfig};
 pub use single_task::{SingleTask, SingleTaskConfig};
 
@@ -151,7 +154,7 @@ pub trait Architecture {
     ///
     /// # Shapes
     /// - `replicas`: `tasks × [batch, width]`; `x`: `[batch, input]`; outputs `[batch, dim]`
-    fn decode(&self, replicas: &[Tensor<2>], x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded;
+    fn decode(&self, replicas: &Replicas, x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded;
 
     /// The batched task towers (group k is task k's tower).
     fn towers(&self) -> &layers::GroupedMlp;
@@ -247,7 +250,7 @@ impl MultiTaskModel {
     ///
     /// # Shapes
     /// - `replicas`: `tasks × [batch, width]`; `x`: `[batch, input]`; outputs `[batch, dim]`
-    pub fn decode(&self, replicas: &[Tensor<2>], x: Tensor<2>) -> Decoded {
+    pub fn decode(&self, replicas: &Replicas, x: Tensor<2>) -> Decoded {
         let fm = self.fm.as_ref().map(|fm| fm.forward(x.clone()));
         each_network!(&self.network, n => n.decode(replicas, x, fm))
     }
@@ -255,7 +258,10 @@ impl MultiTaskModel {
     /// Encoder and decoder with the same representation for every task.
     pub fn forward(&self, x: Tensor<2>) -> Forward {
         let encoded = self.encode(x.clone());
-        let replicas = vec![encoded.representation.clone(); self.tasks()];
+        let replicas = Replicas::Shared {
+            representation: encoded.representation.clone(),
+            tasks: self.tasks(),
+        };
         let decoded = self.decode(&replicas, x);
         let mut gates = encoded.gates;
         gates.extend(decoded.gates);

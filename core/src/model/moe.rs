@@ -6,8 +6,8 @@
 //! gate serves every task, so the mixture is shared; in MMoE each task weights the experts its
 //! own way, which lets tasks that disagree use different experts.
 
-use super::layers::{GroupedMlp, gate_weights, gate_widths, mix, side_by_side, stack_tasks};
-use super::{ArchBuilder, ArchSettings, Architecture, ModelShape, Network};
+use super::layers::{GroupedMlp, gate_weights, gate_widths, mix, side_by_side};
+use super::{ArchBuilder, ArchSettings, Architecture, ModelShape, Network, Replicas};
 use super::{
     Decoded, Encoded, GateActivation, check_units, raw_outputs, task_gates, task_names, widths,
 };
@@ -126,17 +126,19 @@ impl Architecture for Moe {
         }
     }
 
-    fn decode(&self, replicas: &[Tensor<2>], x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+    fn decode(&self, replicas: &Replicas, x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
         if !self.multi_gate {
             return Decoded {
-                outputs: raw_outputs(self.towers.forward(stack_tasks(replicas)), &fm),
+                outputs: raw_outputs(self.towers.forward(replicas.stacked()), &fm),
                 gates: Vec::new(),
             };
         }
-        let tasks = replicas.len();
+        let tasks = replicas.tasks();
         let [batch, _] = x.dims();
         let weights = gate_weights(self.gates.forward_shared(x));
-        let experts = stack_tasks(replicas).reshape([tasks, batch, self.expert_count, self.hidden]);
+        let stacked = replicas.stacked();
+        let copies = stacked.dims()[0];
+        let experts = stacked.reshape([copies, batch, self.expert_count, self.hidden]);
         let mixed = mix(experts, weights.clone());
         Decoded {
             outputs: raw_outputs(self.towers.forward(mixed), &fm),
@@ -210,13 +212,13 @@ impl Architecture for Moe {
         let weights = gate_weights(self.gates.forward(x));
         let (count, hidden) = (self.expert_count, self.hidden);
         let mixed = if self.multi_gate {
-            let per_task = experts.unsqueeze_dim::<5>(1).repeat_dim(1, tasks).reshape([
+            // Each run's experts broadcast over its tasks' gates: [runs, 1, …] · [runs, tasks, …].
+            let gates = weights.reshape([runs, tasks, batch, count, 1]);
+            (experts.unsqueeze_dim::<5>(1) * gates).sum_dim(3).reshape([
                 runs * tasks,
                 batch,
-                count,
                 hidden,
-            ]);
-            mix(per_task, weights)
+            ])
         } else {
             mix(experts, weights)
                 .unsqueeze_dim::<4>(1)

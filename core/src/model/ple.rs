@@ -12,11 +12,8 @@
 //! towers are the decoder. The representation is `[task inputs of the top level…, shared expert
 //! outputs]` (for CGC only the shared expert outputs: its task experts read `x` directly).
 
-use super::layers::{
-    GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, own_slices, side_by_side,
-    stack_tasks,
-};
-use super::{ArchBuilder, ArchSettings, Architecture, ModelShape, Network};
+use super::layers::{GroupedMlp, flatten_groups, gate_weights, gate_widths, mix, side_by_side};
+use super::{ArchBuilder, ArchSettings, Architecture, ModelShape, Network, Replicas};
 use super::{
     Decoded, Encoded, GateActivation, check_units, raw_outputs, task_gates, task_names, widths,
 };
@@ -151,7 +148,7 @@ impl ExtractionLevel {
     /// Task experts mixed with the shared experts by each task's gate.
     ///
     /// # Shapes
-    /// - `task_inputs`: `[tasks, batch, in]`; `shared_experts`: `[tasks or 1, batch, shared, hidden]`
+    /// - `task_inputs`: `[tasks or 1, batch, in]`; `shared_experts`: `[tasks or 1, batch, shared, hidden]`
     /// - output: `([tasks, batch, hidden], gates [tasks, batch, own + shared], task experts)`
     fn task_paths(
         &self,
@@ -185,7 +182,8 @@ impl Architecture for Ple {
     fn encode(&self, x: Tensor<2>) -> Encoded {
         let tasks = self.towers.groups();
         let [batch, _] = x.dims();
-        let mut task_inputs = x.clone().unsqueeze_dim::<3>(0).repeat_dim(0, tasks);
+        // Every task's experts and gate read x: one input, broadcast over the tasks.
+        let mut task_inputs = x.clone().unsqueeze_dim::<3>(0);
         let mut shared_input = x;
         let mut gates = Vec::new();
         let top = self.levels.len() - 1;
@@ -224,18 +222,20 @@ impl Architecture for Ple {
         }
     }
 
-    fn decode(&self, replicas: &[Tensor<2>], x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
-        let tasks = replicas.len();
+    fn decode(&self, replicas: &Replicas, x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+        let tasks = replicas.tasks();
         let [batch, _] = x.dims();
         let top = &self.levels[self.levels.len() - 1];
         let (task_inputs, offset) = if self.levels.len() == 1 {
-            (x.unsqueeze_dim::<3>(0).repeat_dim(0, tasks), 0)
+            (x.unsqueeze_dim::<3>(0), 0)
         } else {
-            (own_slices(replicas, self.hidden), tasks * self.hidden)
+            (replicas.own_slices(self.hidden), tasks * self.hidden)
         };
-        let shared = stack_tasks(replicas)
+        let stacked = replicas.stacked();
+        let copies = stacked.dims()[0];
+        let shared = stacked
             .narrow(2, offset, self.shared_experts * self.hidden)
-            .reshape([tasks, batch, self.shared_experts, self.hidden]);
+            .reshape([copies, batch, self.shared_experts, self.hidden]);
         let (mixed, weights, _) = top.task_paths(task_inputs, shared);
         Decoded {
             outputs: raw_outputs(self.towers.forward(mixed), &fm),

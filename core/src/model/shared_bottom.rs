@@ -3,10 +3,10 @@
 //! Caruana, "Multitask Learning", Machine Learning 28, 1997.
 
 use super::bottom_towers::bottom_towers_settings;
-use super::layers::{GroupedMlp, stack_tasks};
+use super::layers::GroupedMlp;
 use super::{
-    ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, raw_outputs,
-    widths,
+    ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, Replicas,
+    raw_outputs, widths,
 };
 use crate::data::TaskSpec;
 use crate::error::ConfigError;
@@ -64,9 +64,9 @@ impl Architecture for SharedBottom {
         }
     }
 
-    fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+    fn decode(&self, replicas: &Replicas, _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
         Decoded {
-            outputs: raw_outputs(self.towers.forward(stack_tasks(replicas)), &fm),
+            outputs: raw_outputs(self.towers.forward(replicas.stacked()), &fm),
             gates: Vec::new(),
         }
     }

@@ -6,10 +6,10 @@
 //! parameter, and a task's loss has no gradient on another task's network).
 
 use super::bottom_towers::bottom_towers_settings;
-use super::layers::{GroupedMlp, own_slices, side_by_side};
+use super::layers::{GroupedMlp, side_by_side};
 use super::{
-    ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, raw_outputs,
-    widths,
+    ArchBuilder, ArchSettings, Architecture, Decoded, Encoded, ModelShape, Network, Replicas,
+    raw_outputs, widths,
 };
 use crate::data::TaskSpec;
 use crate::error::ConfigError;
@@ -57,8 +57,8 @@ impl Architecture for SingleTask {
         }
     }
 
-    fn decode(&self, replicas: &[Tensor<2>], _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
-        let inputs = own_slices(replicas, self.hidden);
+    fn decode(&self, replicas: &Replicas, _x: Tensor<2>, fm: Option<Tensor<2>>) -> Decoded {
+        let inputs = replicas.own_slices(self.hidden);
         Decoded {
             outputs: raw_outputs(self.towers.forward(inputs), &fm),
             gates: Vec::new(),

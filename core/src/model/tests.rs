@@ -160,7 +160,7 @@ fn shared_and_task_parameters_partition_every_architecture() {
             let replicas: Vec<Tensor<2>> = (0..model.tasks())
                 .map(|_| encoded.clone().detach().require_grad())
                 .collect();
-            let decoded = model.decode(&replicas, x);
+            let decoded = model.decode(&Replicas::PerTask(replicas), x);
             let total = decoded
                 .outputs
                 .iter()
@@ -263,7 +263,7 @@ fn each_task_reads_only_its_own_replica() {
         for task in 0..2 {
             let replicas: Vec<Tensor<2>> =
                 (0..2).map(|_| z.clone().detach().require_grad()).collect();
-            let decoded = model.decode(&replicas, x.clone());
+            let decoded = model.decode(&Replicas::PerTask(replicas.clone()), x.clone());
             let grads = decoded.outputs[task].value.clone().sum().backward();
             let own = replicas[task]
                 .grad(&grads)
@@ -296,13 +296,84 @@ fn decoding_identical_replicas_equals_forward() {
         let x = input(3, width, &device);
         let forward = model.forward(x.clone());
         let z = model.encode(x.clone()).representation;
-        let decoded = model.decode(&[z.clone(), z], x);
+        let decoded = model.decode(&Replicas::PerTask(vec![z.clone(), z]), x);
         for (a, b) in forward.outputs.iter().zip(&decoded.outputs) {
             let diff: f32 = (a.value.clone() - b.value.clone())
                 .abs()
                 .max()
                 .into_scalar();
             assert!(diff < 1e-6, "{}", arch.id());
+        }
+    }
+}
+
+/// Every float parameter's gradient in `grads`, flattened, in visiting order (empty where it
+/// has none).
+struct GradientValues<'a> {
+    grads: &'a burn::tensor::Gradients,
+    values: Vec<Vec<f32>>,
+}
+
+impl burn::module::ModuleVisitor for GradientValues<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+        let values = param.val().grad(self.grads).map_or_else(Vec::new, |grad| {
+            grad.into_data().try_to_vec::<f32>().expect("f32 gradients")
+        });
+        self.values.push(values);
+    }
+}
+
+/// The plain forward pass reads the representation once and broadcasts it over the tasks
+/// ([`Replicas::Shared`]); its backward pass must give every parameter the gradient that
+/// per-task copies of the same representation give.
+#[test]
+fn a_shared_representation_trains_like_per_task_copies() {
+    for (arch, fm) in variants()
+        .into_iter()
+        .flat_map(|arch| [(arch.clone(), None), (arch, Some(FmConfig::default()))])
+    {
+        let dataset = dataset_for(&arch);
+        let (model, width) = build_with(&arch, &dataset, fm.as_ref()).unwrap();
+        let x = input(5, width, &Device::flex().autodiff());
+        // Tasks weighted unequally, so a gradient routed to the wrong task would show.
+        let loss = |outputs: &[TaskOutput]| {
+            outputs
+                .iter()
+                .enumerate()
+                .map(|(task, output)| (output.value.clone() * (task as f64 + 1.0)).sum())
+                .reduce(|a, b| a + b)
+                .unwrap()
+        };
+        let gradients = |grads: burn::tensor::Gradients| {
+            let mut visitor = GradientValues {
+                grads: &grads,
+                values: Vec::new(),
+            };
+            model.visit(&mut visitor);
+            visitor.values
+        };
+        let shared = gradients(loss(&model.forward(x.clone()).outputs).backward());
+        let z = model.encode(x.clone()).representation;
+        let copies = Replicas::PerTask(vec![z; model.tasks()]);
+        let per_task = gradients(loss(&model.decode(&copies, x).outputs).backward());
+        assert_eq!(shared.len(), per_task.len());
+        for (index, (a, b)) in shared.iter().zip(&per_task).enumerate() {
+            assert_eq!(a.len(), b.len(), "{}: parameter {index}", arch.id());
+            assert!(
+                !a.is_empty(),
+                "{}: parameter {index} has no gradient",
+                arch.id()
+            );
+            let diff = a
+                .iter()
+                .zip(b)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(
+                diff < 1e-5,
+                "{}: parameter {index} differs by {diff}",
+                arch.id()
+            );
         }
     }
 }

@@ -9,7 +9,7 @@
 use super::batches::Batch;
 use crate::data::TaskSpec;
 use crate::loss::{covers_rows, task_loss};
-use crate::model::MultiTaskModel;
+use crate::model::{MultiTaskModel, Replicas};
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
@@ -85,7 +85,7 @@ pub(crate) fn representation_gradients(
         .iter()
         .map(|_| representation.clone().detach().require_grad())
         .collect();
-    let decoded = model.decode(&replicas, batch.x.clone());
+    let decoded = model.decode(&Replicas::PerTask(replicas.clone()), batch.x.clone());
     let losses = task_losses(&decoded.outputs, tasks, batch);
     let total = Tensor::cat(losses.clone(), 0).sum();
     let grads = total.backward();
@@ -218,7 +218,10 @@ pub(crate) fn weighted_decoder_gradients(
     weights: &Tensor<1>,
 ) -> (GradientsParams, Tensor<2>) {
     let leaf = representation.clone().detach().require_grad();
-    let replicas = vec![leaf.clone(); tasks.len()];
+    let replicas = Replicas::Shared {
+        representation: leaf.clone(),
+        tasks: tasks.len(),
+    };
     let decoded = model.decode(&replicas, batch.x.clone());
     let losses = Tensor::cat(task_losses(&decoded.outputs, tasks, batch), 0);
     let mut grads = (losses * weights.clone()).sum().backward();
