@@ -17,6 +17,7 @@ mod bench;
 mod explore;
 mod flags;
 mod fuse;
+mod heap;
 mod progress;
 mod sweep;
 
@@ -61,6 +62,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    heap::keep_freed_blocks();
     let command = Cli::command().mut_subcommand("sweep", sweep::adjust_help);
     let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     match cli.command {
