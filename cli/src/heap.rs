@@ -4,10 +4,10 @@
 //! `free`. A training step on the flex backend allocates and frees the same multi-MiB tensors
 //! every step (at batch 8192 an expert layer's output alone is 4 MiB), so without this each
 //! step faulted in and zeroed fresh pages from the kernel: `perf` put page faults at about a
-//! fifth of an mmoe step at batch 8192. Keeping blocks up to 32 MiB in the heap (glibc's
-//! largest mmap threshold) and never trimming it took that step from ~37 to ~59 steps/s and
-//! shared-bottom's from ~74 to ~134 on the 2-core reference machine, side by side; batch 256,
-//! whose tensors are smaller, is unchanged (tests/bench/README.md).
+//! fifth of an mmoe step at batch 8192. Keeping blocks up to 32 MiB in the heap and never
+//! trimming it makes batch-8192 steps about 1.6× (mmoe) to 1.8× (shared-bottom) faster; batch
+//! 256, whose tensors are smaller, is unchanged (the side-by-side numbers are in
+//! tests/bench/README.md).
 
 /// Sets glibc's mmap and trim thresholds (see the module doc). Call before other threads
 /// start. Elsewhere (other C libraries, other systems) the allocator is left as it is.

@@ -225,18 +225,34 @@ impl GroupedMlp {
 /// the sum and their gradients run on contiguous memory (a nets-major view swapped back with
 /// `swap_dims(1, 2)` is contiguous again).
 ///
-/// One group of experts serves every group of gates (MMoE's experts, which all tasks read):
-/// the product broadcasts it.
+/// One group of experts may serve several consecutive groups of gates, which the product
+/// broadcasts it over: MMoE's experts serve every task's gate (one expert group), stacked MMoE
+/// runs serve each run's tasks (one expert group per run).
 ///
 /// # Shapes
-/// - `experts`: `[groups, batch, candidates, hidden]` or `[1, batch, candidates, hidden]`
-/// - `gates`: `[groups, batch, candidates]` (rows sum to 1)
+/// - `experts`: `[expert_groups, batch, candidates, hidden]`, `expert_groups` dividing `groups`
+/// - `gates`: `[groups, batch, candidates]` (rows sum to 1); gate group g reads expert group
+///   `g / (groups / expert_groups)`
 /// - output: `[groups, batch, hidden]`
 pub fn mix(experts: Tensor<4>, gates: Tensor<3>) -> Tensor<3> {
-    let [groups, batch, _] = gates.dims();
-    let hidden = experts.dims()[3];
-    (experts * gates.unsqueeze_dim::<4>(3))
-        .sum_dim(2)
+    let [groups, batch, candidates] = gates.dims();
+    let [expert_groups, _, _, hidden] = experts.dims();
+    assert_eq!(
+        groups % expert_groups,
+        0,
+        "{expert_groups} expert groups for {groups} gate groups"
+    );
+    if expert_groups == groups {
+        // Each gate group its own expert group: the 4-D product, which flex runs in fewer
+        // instructions than the 5-D one below (PLE's step: 1.7% fewer; MMoE's shared experts
+        // are 0.9% cheaper in the 5-D form).
+        return (experts * gates.unsqueeze_dim::<4>(3))
+            .sum_dim(2)
+            .reshape([groups, batch, hidden]);
+    }
+    let gates = gates.reshape([expert_groups, groups / expert_groups, batch, candidates, 1]);
+    (experts.unsqueeze_dim::<5>(1) * gates)
+        .sum_dim(3)
         .reshape([groups, batch, hidden])
 }
 
@@ -326,7 +342,27 @@ mod tests {
             TensorData::new(vec![0.25f32, 0.75, 0.5, 0.5], [1, 2, 2]),
             &device,
         );
-        let mixed: Vec<f32> = mix(experts, gates).into_data().try_to_vec().unwrap();
+        let mixed: Vec<f32> = mix(experts.clone(), gates.clone())
+            .into_data()
+            .try_to_vec()
+            .unwrap();
         assert_eq!(mixed, vec![2.5, 3.5, 6.0, 7.0]);
+        // The same experts under two gate groups: the second gate (0.75, 0.25), (1, 0).
+        let second = Tensor::<3>::from_data(
+            TensorData::new(vec![0.75f32, 0.25, 1.0, 0.0], [1, 2, 2]),
+            &device,
+        );
+        let both: Vec<f32> = mix(experts.clone(), Tensor::cat(vec![gates, second.clone()], 0))
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        assert_eq!(both, vec![2.5, 3.5, 6.0, 7.0, 1.5, 2.5, 5.0, 6.0]);
+        // Two expert groups (the second doubled), one gate group each.
+        let experts = Tensor::cat(vec![experts.clone(), experts * 2.0], 0);
+        let each: Vec<f32> = mix(experts, Tensor::cat(vec![second.clone(), second], 0))
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        assert_eq!(each, vec![1.5, 2.5, 5.0, 6.0, 3.0, 5.0, 10.0, 12.0]);
     }
 }

@@ -4,9 +4,9 @@
 //! **decoder** (task-exclusive parts: gates, task experts, towers). The encoder produces one
 //! representation `[batch, width]`; the decoder takes one *replica* of it per task. In plain
 //! training every replica is the same tensor ([`Replicas::Shared`], read once and broadcast
-//! over the tasks); to get per-task gradients with respect to the
-//! representation (burn has no `retain_graph`), the trainer passes detached copies instead
-//! ([`Replicas::PerTask`]), and one backward pass through the decoder yields each task's gradient in its own replica.
+//! over the tasks); to get per-task gradients with respect to the representation (burn has no
+//! `retain_graph`), the trainer passes detached copies instead ([`Replicas::PerTask`]), and one
+//! backward pass through the decoder yields each task's gradient in its own replica.
 
 pub mod layers;
 

@@ -210,20 +210,17 @@ impl Architecture for Moe {
         let tasks = self.towers.groups() / runs;
         let experts = self.experts.forward(x.clone()).swap_dims(1, 2);
         let weights = gate_weights(self.gates.forward(x));
-        let (count, hidden) = (self.expert_count, self.hidden);
+        // MMoE: each run's experts serve its tasks' gates. OMoE: one mixture per run, for each
+        // of its tasks.
+        let mixed = mix(experts, weights);
         let mixed = if self.multi_gate {
-            // Each run's experts broadcast over its tasks' gates: [runs, 1, …] · [runs, tasks, …].
-            let gates = weights.reshape([runs, tasks, batch, count, 1]);
-            (experts.unsqueeze_dim::<5>(1) * gates).sum_dim(3).reshape([
+            mixed
+        } else {
+            mixed.unsqueeze_dim::<4>(1).repeat_dim(1, tasks).reshape([
                 runs * tasks,
                 batch,
-                hidden,
+                self.hidden,
             ])
-        } else {
-            mix(experts, weights)
-                .unsqueeze_dim::<4>(1)
-                .repeat_dim(1, tasks)
-                .reshape([runs * tasks, batch, hidden])
         };
         let outputs = self.towers.forward(mixed);
         let dim = outputs.dims()[3];

@@ -148,7 +148,8 @@ impl ExtractionLevel {
     /// Task experts mixed with the shared experts by each task's gate.
     ///
     /// # Shapes
-    /// - `task_inputs`: `[tasks or 1, batch, in]`; `shared_experts`: `[tasks or 1, batch, shared, hidden]`
+    /// - `task_inputs`: `[tasks or 1, batch, in]`
+    /// - `shared_experts`: `[tasks or 1, batch, shared, hidden]`
     /// - output: `([tasks, batch, hidden], gates [tasks, batch, own + shared], task experts)`
     fn task_paths(
         &self,
