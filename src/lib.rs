@@ -1,8 +1,9 @@
 //! Seesaw's browser app: the playground page and its training worker.
 //!
-//! The pure parts (the worker's backend decision and speed maths, the page's reducer, chart scales and decimation, the seesaw trajectory, the
-//! worker protocol, the run session) compile and are tested natively; `web` is the thin
-//! browser shell (yew components, canvas drawing, the Web Worker) and exists only on wasm32.
+//! The pure parts (the worker's backend decision and speed maths, the page's reducer and the
+//! pace of its batches, chart scales and decimation, the seesaw trajectory, the worker protocol,
+//! the run session) compile and are tested natively; `web` is the thin browser shell (yew
+//! components, canvas drawing, the Web Worker) and exists only on wasm32.
 
 pub mod backend;
 pub mod catalog;
@@ -11,6 +12,7 @@ pub mod chart_data;
 pub mod comparison;
 pub mod fusion_lab;
 pub mod lessons;
+pub mod pace;
 pub mod protocol;
 pub mod seesaw;
 pub mod series;

@@ -1,17 +1,15 @@
 //! The page's end of the worker: starts it, queues messages until its module has loaded, and
-//! hands the worker's messages to the page in one batch per animation frame, so the page
-//! renders at most once per frame however fast the worker reports. A hidden tab gets them by
-//! timer instead (twice a second): training goes on at full speed in the worker.
+//! hands the worker's messages to the page in batches, so the page renders at most once per batch
+//! however fast the worker reports: in an animation frame, at most [`pace::LIVE_MS`] apart, or
+//! by timer in a hidden tab (`pace::delivery`). Training goes on at full speed in the worker.
 
+use crate::pace::{self, Delivery};
 use crate::protocol::{FromWorker, ToWorker, WorkerBuild};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
-
-/// How often a hidden tab takes the worker's messages (it gets no animation frames).
-const HIDDEN_BATCH_MS: i32 = 500;
 
 /// A running worker.
 pub struct Bridge {
@@ -26,7 +24,7 @@ pub struct Bridge {
 
 impl Bridge {
     /// Starts a worker of `build` (from Trunk's loader shim of its bin). `on_batch` gets the
-    /// worker's messages, once per animation frame; `on_crash` gets the error of a worker that
+    /// worker's messages in batches (`pace`); `on_crash` gets the error of a worker that
     /// died.
     pub fn start(
         build: WorkerBuild,
@@ -39,11 +37,14 @@ impl Bridge {
         let outbox: Rc<RefCell<Vec<String>>> = Rc::default();
         let queue: Rc<RefCell<Vec<FromWorker>>> = Rc::default();
         let frame_pending = Rc::new(Cell::new(false));
+        let last_batch: Rc<Cell<Option<f64>>> = Rc::default();
         let on_frame = {
             let queue = Rc::clone(&queue);
             let frame_pending = Rc::clone(&frame_pending);
+            let last_batch = Rc::clone(&last_batch);
             Rc::new(Closure::<dyn FnMut()>::new(move || {
                 frame_pending.set(false);
+                last_batch.set(Some(super::js::now_ms()));
                 let batch = std::mem::take(&mut *queue.borrow_mut());
                 if !batch.is_empty() {
                     on_batch(batch);
@@ -81,16 +82,14 @@ impl Bridge {
                     && let Some(window) = web_sys::window()
                 {
                     let deliver = (*on_frame).as_ref().unchecked_ref();
-                    // A hidden tab gets no animation frames: its batches come by timer, so the
-                    // queue stays short and the state current while the worker trains on.
                     let hidden = window.document().is_some_and(|d| d.hidden());
-                    let _ = if hidden {
-                        window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                            deliver,
-                            HIDDEN_BATCH_MS,
-                        )
-                    } else {
-                        window.request_animation_frame(deliver)
+                    let _ = match pace::delivery(super::js::now_ms(), last_batch.get(), hidden) {
+                        Delivery::NextFrame => window.request_animation_frame(deliver),
+                        Delivery::After(ms) => window
+                            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                                deliver,
+                                ms.ceil() as i32,
+                            ),
                     };
                 }
             })

@@ -1,7 +1,7 @@
 //! The playground page: a yew component around [`PageState`]. It performs the reducer's
 //! effects (worker messages, URL hash) and draws the charts after each render; the worker's
-//! messages arrive in one batch per animation frame (see `bridge`), so the page renders and
-//! draws at most once per frame.
+//! messages arrive in batches at most [`crate::pace::LIVE_MS`] apart (see `bridge`), so the
+//! page renders and draws at most once per batch.
 
 use super::bridge::Bridge;
 use super::charts::{CHARTS, Chart};
@@ -33,6 +33,9 @@ pub fn start() {
     }
     yew::Renderer::<App>::new().render();
 }
+
+/// The milliseconds of chart drawing one animation frame starts (a chart draws in about one).
+const DRAW_BUDGET_MS: f64 = 12.0;
 
 /// What the component reacts to.
 pub enum Msg {
@@ -85,8 +88,8 @@ pub struct App {
     first_step: Option<(u32, f64)>,
     /// What the canvases show: (run, chart version, quadrant tasks); redrawn when it changes.
     drawn: Option<(u32, u64, (usize, usize))>,
-    /// Charts still to redraw: one per animation frame, so no frame's task grows with the
-    /// number of charts (a first draw can take tens of ms on a software-rendered canvas).
+    /// Charts still to redraw: as many per animation frame as fit [`DRAW_BUDGET_MS`], so no
+    /// frame's task grows with the number of charts.
     dirty: [bool; CHARTS.len()],
     /// The animation-frame callback, and whether it is requested.
     on_frame: Option<Closure<dyn FnMut()>>,
@@ -472,13 +475,18 @@ impl App {
         match msg {
             Msg::DrawNext => {
                 self.frame_pending = false;
-                let more_views = if let Some(index) = self.dirty.iter().position(|&d| d) {
+                // Every chart that fits the frame's budget (at least one), then the other
+                // views: few frames, since each costs a software compositor tens of ms.
+                let started = js::now_ms();
+                while let Some(index) = self.dirty.iter().position(|&d| d) {
                     self.dirty[index] = false;
                     self.draw_chart(index);
-                    true
-                } else {
-                    self.desk.draw_next(&self.state) | self.toy.draw_next()
-                };
+                    if js::now_ms() - started > DRAW_BUDGET_MS {
+                        break;
+                    }
+                }
+                let more_views = !self.dirty.contains(&true)
+                    && (self.desk.draw_next(&self.state) | self.toy.draw_next());
                 if self.dirty.contains(&true) || more_views {
                     self.schedule_draw();
                 }
