@@ -88,8 +88,8 @@ pub struct App {
     first_step: Option<(u32, f64)>,
     /// What the canvases show: (run, chart version, quadrant tasks); redrawn when it changes.
     drawn: Option<(u32, u64, (usize, usize))>,
-    /// Charts still to redraw: as many per animation frame as fit [`DRAW_BUDGET_MS`], so no
-    /// frame's task grows with the number of charts.
+    /// Charts still to redraw: as many per task as fit [`DRAW_BUDGET_MS`] (`draw_stale`), so no
+    /// task grows with the number of charts.
     dirty: [bool; CHARTS.len()],
     /// The animation-frame callback, and whether it is requested.
     on_frame: Option<Closure<dyn FnMut()>>,
@@ -358,7 +358,8 @@ impl Component for App {
         if self.drawn != Some(shown) {
             self.drawn = Some(shown);
             self.dirty = [true; CHARTS.len()];
-            self.schedule_draw();
+            // Now, so the new numbers and the charts reach the screen in one frame.
+            self.draw_stale();
         }
         if self.desk.needs_draw(&self.state) || self.toy.needs_draw() {
             self.schedule_draw();
@@ -460,6 +461,24 @@ impl App {
             .map(|(_, ms)| ms)
     }
 
+    /// Every stale chart that fits [`DRAW_BUDGET_MS`] (at least one), then the other views; an
+    /// animation frame for what is left. Few frames: each costs a software compositor tens of ms.
+    fn draw_stale(&mut self) {
+        let started = js::now_ms();
+        while let Some(index) = self.dirty.iter().position(|&d| d) {
+            self.dirty[index] = false;
+            self.draw_chart(index);
+            if js::now_ms() - started > DRAW_BUDGET_MS {
+                break;
+            }
+        }
+        let more_views = !self.dirty.contains(&true)
+            && (self.desk.draw_next(&self.state) | self.toy.draw_next());
+        if self.dirty.contains(&true) || more_views {
+            self.schedule_draw();
+        }
+    }
+
     fn schedule_draw(&mut self) {
         if self.frame_pending {
             return;
@@ -475,21 +494,7 @@ impl App {
         match msg {
             Msg::DrawNext => {
                 self.frame_pending = false;
-                // Every chart that fits the frame's budget (at least one), then the other
-                // views: few frames, since each costs a software compositor tens of ms.
-                let started = js::now_ms();
-                while let Some(index) = self.dirty.iter().position(|&d| d) {
-                    self.dirty[index] = false;
-                    self.draw_chart(index);
-                    if js::now_ms() - started > DRAW_BUDGET_MS {
-                        break;
-                    }
-                }
-                let more_views = !self.dirty.contains(&true)
-                    && (self.desk.draw_next(&self.state) | self.toy.draw_next());
-                if self.dirty.contains(&true) || more_views {
-                    self.schedule_draw();
-                }
+                self.draw_stale();
                 return false;
             }
             Msg::Act(action) => {

@@ -1,16 +1,17 @@
 // A/B of the page's live CPU run between builds (issue #11): each dist/ folder given is served
 // on its own port and opened in turn, ROUNDS times interleaved, in one headless Chromium; each
-// opening plays `HASH` (default: mmoe, batch 256, CPU), waits 2 s, then counts the page's steps
+// opening plays `HASH` (default: mmoe, batch 256, CPU), waits WARM_MS (2 s), then counts the page's steps
 // over MS ms and reads the CPU time Chromium's processes used meanwhile (/proc). Interleaving
 // matters on a shared machine whose speed drifts between runs. Prints ms/step per opening and
 // the median per build; never asserts a time.
-// Usage: node tests/bench/page-ab.mjs dist-a dist-b …   (ROUNDS=4 MS=6000 HASH=#backend=cpu&…)
+// Usage: node tests/bench/page-ab.mjs dist-a dist-b …   (ROUNDS=4 WARM_MS=2000 MS=6000 HASH=#backend=cpu&…)
 import fs from 'node:fs';
 import { WEBGPU_FLAGS, launch, open, ready, serve, step } from '../browser/lib.mjs';
 
 const HASH = process.env.HASH ?? '#backend=cpu&arch=mmoe&batch_size=256&baselines=false&steps=1000000';
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
 const MS = Number(process.env.MS ?? 6000);
+const WARM_MS = Number(process.env.WARM_MS ?? 2000);
 
 /** CPU ms used so far by Chromium's processes, summed by process type (renderer, gpu-process…). */
 function chromiumCpuMs() {
@@ -39,7 +40,7 @@ try {
       const { page } = await open(browser, `http://127.0.0.1:${server.address().port}`, HASH);
       await ready(page, 'CPU');
       await page.click('[data-testid="play"]');
-      await page.waitForTimeout(2000);
+      await page.waitForTimeout(WARM_MS);
       const [s0, t0, c0] = [await step(page), Date.now(), chromiumCpuMs()];
       await page.waitForTimeout(MS);
       const [s1, t1, c1] = [await step(page), Date.now(), chromiumCpuMs()];
