@@ -22,7 +22,7 @@ pub enum Delivery {
 }
 
 /// The delivery of a batch that starts at `now_ms`, the last one delivered at `last_ms` (`None`:
-/// no batch yet).
+/// no batch yet, or the page has sent the worker a message since, whose answer should not wait).
 pub fn delivery(now_ms: f64, last_ms: Option<f64>, hidden: bool) -> Delivery {
     if hidden {
         return Delivery::After(HIDDEN_MS);

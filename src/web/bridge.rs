@@ -20,6 +20,9 @@ pub struct Bridge {
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
     _on_frame: Rc<Closure<dyn FnMut()>>,
+    /// When the last batch was delivered; `None` once the page sends the worker a message, so
+    /// the answer to a user's action is not held back by the pace.
+    last_batch: Rc<Cell<Option<f64>>>,
 }
 
 impl Bridge {
@@ -56,6 +59,7 @@ impl Bridge {
             let loaded = Rc::clone(&loaded);
             let outbox = Rc::clone(&outbox);
             let on_frame = Rc::clone(&on_frame);
+            let last_batch = Rc::clone(&last_batch);
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 let Some(text) = event.data().as_string() else {
                     return;
@@ -108,6 +112,7 @@ impl Bridge {
             _on_message: on_message,
             _on_error: on_error,
             _on_frame: on_frame,
+            last_batch,
         })
     }
 
@@ -118,6 +123,7 @@ impl Bridge {
 
     /// Sends a message (queued until the worker's module has loaded).
     pub fn send(&self, message: &ToWorker) {
+        self.last_batch.set(None);
         let text = message.to_json();
         if self.loaded.get() {
             let _ = self.worker.post_message(&JsValue::from_str(&text));

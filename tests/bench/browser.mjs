@@ -16,7 +16,7 @@ import path from 'node:path';
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { WEBGPU_FLAGS, launch, open, ready, serve, startWorker, step, waitFor } from '../browser/lib.mjs';
+import { WEBGPU_FLAGS, launch, open, ready, serve, startWorker, step } from '../browser/lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -96,10 +96,13 @@ async function seesaw(browser, origin, backend, model) {
   const hash = `#backend=${backend}&${model.hash}&baselines=false&steps=1000000`;
   const { page, errors } = await open(browser, origin, hash);
   try {
-    await ready(page, backend === 'cpu' ? 'CPU' : 'WebGPU', 180_000);
+    // Polled every animation frame (lib.mjs's `ready` polls every 100 ms), so the load times
+    // below are the page's, not the driver's polling.
+    await page.waitForFunction((label) => document.querySelector('[data-testid="backend"]')?.innerText.includes(label)
+      && document.querySelector('[data-testid="play"]')?.disabled === false, backend === 'cpu' ? 'CPU' : 'WebGPU', { polling: 'raf', timeout: 180_000 });
     const readyMs = await page.evaluate(() => performance.now());
     await page.click('[data-testid="play"]');
-    await waitFor('the first step', async () => (await step(page)) > 0, 240_000, 20);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="step"]')?.innerText) > 0, null, { polling: 'raf', timeout: 240_000 });
     const firstStepMs = await page.evaluate(() => performance.now());
     const pageFirstStep = await page.locator('[data-testid="first-step-ms"]').first().textContent({ timeout: 2_000 }).catch(() => null);
     const w = SEESAW[backend];
