@@ -359,6 +359,17 @@ console.log(`${pad('backend', 8)} ${padL('runs', 5)} ${padL('ms/step (all)', 14)
 for (const m of stackedRuns) {
   console.log(`${pad(m.backend, 8)} ${padL(m.runs, 5)} ${padL(m.error ? 'ERROR' : m.ms_per_step_all_runs, 14)} ${padL(m.ms_per_run_step, 12)} ${padL(m.times_one_run, 8)} ${padL(m.timed_steps, 6)} ${padL(m.stacked, 8)}`);
 }
+// The same ratios for the training step alone (the K = 1 rows: no reports, no page), so the
+// page's report work (a validation pass and gradient diagnostics every 25 steps) and its
+// rendering stand apart from the step.
+const stepRatios = [];
+console.log('\nthe training step alone (K = 1 row) ÷ peer, mmoe at batch 256:');
+for (const m of peerRuns.filter((p) => p.batch === 256 && p.ms_per_step)) {
+  const alone = stackedRuns.find((x) => x.runs === 1 && !x.error && x.backend === seesawBackend[m.backend]);
+  const ratio = alone?.ms_per_step_all_runs ? round(alone.ms_per_step_all_runs / m.ms_per_step, 3) : null;
+  stepRatios.push({ peer: m.name, backend: m.backend, batch: m.batch, seesaw_step_ms: alone?.ms_per_step_all_runs ?? null, peer_ms_per_step: m.ms_per_step, seesaw_over_peer: ratio });
+  console.log(`  ${pad(`${m.name} ${m.backend}`, 26)} batch ${padL(m.batch, 4)}: ${padL(alone?.ms_per_step_all_runs, 9)} / ${padL(m.ms_per_step, 9)} = ${padL(ratio, 7)}`);
+}
 
 const report = {
   generated: new Date().toISOString(),
@@ -369,7 +380,7 @@ const report = {
   versions,
   dist: DIST,
   method: {
-    seesaw: 'the page (tests/browser/lib.mjs): steps/s from the page\'s step counter over a timed window after a warm-up; ms/step = 1000 / (steps/s); the worker reads the losses back every 10 steps; data from the page\'s `correlated` dataset (d = 100, 2 regression tasks)',
+    seesaw: 'the page (tests/browser/lib.mjs): steps/s from the page\'s step counter over a timed window after a warm-up; ms/step = 1000 / (steps/s); the worker reads the running loss back once per slice of about 120 ms, and the run reports every 25 steps (a pass over the 2000 validation rows, gradient cosines, gate statistics), which the page draws at most ten times a second; data from the page\'s `correlated` dataset (d = 100, 2 regression tasks)',
     peers: 'tests/bench/peers: the twin of Seesaw\'s default MMoE (8 experts 100→16 ReLU, 2 linear softmax gates, towers 16→8→1, MSE ×2 summed, Adam 0.005/0.9/0.999/1e-8, U(±1/√fan_in)), timed inside the page on the main thread, chunks of 10 steps ending in a loss read-back; one fixed batch x ~ N(0,1), y ~ N(0,1) kept on the device; same seeded init and data for every peer; not cross-origin isolated, so wasm is single-threaded (as Seesaw\'s worker)',
     windows: { seesaw: SEESAW, peers: PEER },
   },
@@ -377,6 +388,7 @@ const report = {
   first_step_loss_check: lossCheck,
   measurements,
   ratios,
+  step_alone_ratios: stepRatios,
   k_parallel_runs: {
     method: 'a Worker of the page (seesaw-worker-cpu_loader.js on the CPU, seesaw-worker_loader.js on WebGPU) sent the comparison\'s `Train` message with K mmoe jobs (batch 256, seeds 1..K, no reports in the window); ms/step of all K from its Progress messages (each slice ends on a loss read, so the device is drained) after a warm-up',
     windows: STACKED,
