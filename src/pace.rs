@@ -2,7 +2,7 @@
 //! reports many times a second; every batch the page takes is a render, chart draws and a
 //! composited frame. On a software-composited browser (no GPU, a blocklisted one, a headless
 //! one) a frame costs the compositor tens of milliseconds of CPU, taken from the worker's core:
-//! in headless Chromium on 2 cores, a frame per report cost a CPU run a third of its speed. So the
+//! in headless Chromium on 2 cores, a frame per report cost a CPU run a quarter of its speed. So the
 //! page takes the worker's messages at most [`LIVE_MS`] apart, which is still live to the eye.
 
 /// The shortest interval between two batches of a visible page.

@@ -34,7 +34,8 @@ pub fn start() {
     yew::Renderer::<App>::new().render();
 }
 
-/// The milliseconds of chart drawing one animation frame starts (a chart draws in about one).
+/// How long one task goes on drawing stale charts: it starts another while under this (a chart
+/// draws in about a millisecond).
 const DRAW_BUDGET_MS: f64 = 12.0;
 
 /// What the component reacts to.
