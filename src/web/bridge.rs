@@ -19,7 +19,7 @@ pub struct Bridge {
     outbox: Rc<RefCell<Vec<String>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
-    _on_frame: Rc<Closure<dyn FnMut()>>,
+    _deliver: Rc<Closure<dyn FnMut()>>,
     /// When the last batch was delivered; `None` once the page sends the worker a message, so
     /// the answer to a user's action is not held back by the pace.
     last_batch: Rc<Cell<Option<f64>>>,
@@ -39,14 +39,14 @@ impl Bridge {
         let loaded = Rc::new(Cell::new(false));
         let outbox: Rc<RefCell<Vec<String>>> = Rc::default();
         let queue: Rc<RefCell<Vec<FromWorker>>> = Rc::default();
-        let frame_pending = Rc::new(Cell::new(false));
+        let batch_pending = Rc::new(Cell::new(false));
         let last_batch: Rc<Cell<Option<f64>>> = Rc::default();
-        let on_frame = {
+        let deliver = {
             let queue = Rc::clone(&queue);
-            let frame_pending = Rc::clone(&frame_pending);
+            let batch_pending = Rc::clone(&batch_pending);
             let last_batch = Rc::clone(&last_batch);
             Rc::new(Closure::<dyn FnMut()>::new(move || {
-                frame_pending.set(false);
+                batch_pending.set(false);
                 last_batch.set(Some(super::js::now_ms()));
                 let batch = std::mem::take(&mut *queue.borrow_mut());
                 if !batch.is_empty() {
@@ -58,7 +58,7 @@ impl Bridge {
             let worker = worker.clone();
             let loaded = Rc::clone(&loaded);
             let outbox = Rc::clone(&outbox);
-            let on_frame = Rc::clone(&on_frame);
+            let deliver = Rc::clone(&deliver);
             let last_batch = Rc::clone(&last_batch);
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 let Some(text) = event.data().as_string() else {
@@ -82,16 +82,16 @@ impl Bridge {
                     _ => {}
                 }
                 queue.borrow_mut().push(message);
-                if !frame_pending.replace(true)
+                if !batch_pending.replace(true)
                     && let Some(window) = web_sys::window()
                 {
-                    let deliver = (*on_frame).as_ref().unchecked_ref();
+                    let callback = (*deliver).as_ref().unchecked_ref();
                     let hidden = window.document().is_some_and(|d| d.hidden());
                     let _ = match pace::delivery(super::js::now_ms(), last_batch.get(), hidden) {
-                        Delivery::NextFrame => window.request_animation_frame(deliver),
+                        Delivery::NextFrame => window.request_animation_frame(callback),
                         Delivery::After(ms) => window
                             .set_timeout_with_callback_and_timeout_and_arguments_0(
-                                deliver,
+                                callback,
                                 ms.ceil() as i32,
                             ),
                     };
@@ -111,7 +111,7 @@ impl Bridge {
             outbox,
             _on_message: on_message,
             _on_error: on_error,
-            _on_frame: on_frame,
+            _deliver: deliver,
             last_batch,
         })
     }

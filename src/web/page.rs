@@ -46,7 +46,7 @@ pub enum Msg {
     Batch(Vec<FromWorker>),
     /// The user edited the URL hash.
     HashChanged,
-    /// An animation frame for the next chart to redraw.
+    /// An animation frame for the charts and views still to redraw.
     DrawNext,
     /// The comparison panel.
     Compare(CompareMsg),
