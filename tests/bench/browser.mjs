@@ -96,13 +96,11 @@ async function seesaw(browser, origin, backend, model) {
   const hash = `#backend=${backend}&${model.hash}&baselines=false&steps=1000000`;
   const { page, errors } = await open(browser, origin, hash);
   try {
-    // Polled every animation frame (lib.mjs's `ready` polls every 100 ms), so the load times
-    // below are the page's, not the driver's polling.
-    await page.waitForFunction((label) => document.querySelector('[data-testid="backend"]')?.innerText.includes(label)
-      && document.querySelector('[data-testid="play"]')?.disabled === false, backend === 'cpu' ? 'CPU' : 'WebGPU', { polling: 'raf', timeout: 180_000 });
+    await ready(page, backend === 'cpu' ? 'CPU' : 'WebGPU', 180_000);
     const readyMs = await page.evaluate(() => performance.now());
     await page.click('[data-testid="play"]');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="step"]')?.innerText) > 0, null, { polling: 'raf', timeout: 240_000 });
+    // Checked in the page every 16 ms, as `ready` checks, so the first step's time is the page's.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="step"]')?.innerText) > 0, null, { polling: 16, timeout: 240_000 });
     const firstStepMs = await page.evaluate(() => performance.now());
     const pageFirstStep = await page.locator('[data-testid="first-step-ms"]').first().textContent({ timeout: 2_000 }).catch(() => null);
     const w = SEESAW[backend];
