@@ -3,8 +3,9 @@
 //! burn runs one backward pass per graph. The encoder's output z is therefore detached into one
 //! leaf per task (a replica); a single backward pass of Σ_k L_k through the decoder leaves
 //! dL_k/dz in replica k (task k's loss only reads its own replica). Gradients over the shared
-//! parameters then come from one more encoder forward and backward per task on the surrogate
-//! Σ z ⊙ dL_k/dz, whose gradient is exactly dL_k/dθ_shared by the chain rule.
+//! parameters then come from one encoder backward per task on the surrogate Σ z ⊙ dL_k/dz,
+//! whose gradient is exactly dL_k/dθ_shared by the chain rule: the first through z's own graph,
+//! each other through a fresh encoder forward.
 
 use super::batches::Batch;
 use crate::data::TaskSpec;
@@ -105,22 +106,41 @@ pub(crate) fn representation_gradients(
     }
 }
 
-/// The T×P Jacobian of the task losses over the shared parameters, `[tasks, parameters]`,
-/// from the representation gradients (one encoder forward/backward per task).
+/// The T×P Jacobian of the task losses over the shared parameters, `[tasks, parameters]`: one
+/// encoder backward per task on the surrogate Σ z ⊙ dL_k/dz. The first row backpropagates
+/// through `per_task.representation`'s own graph, so T rows need T − 1 more encoder forwards.
+/// That graph is spent afterwards: nothing can backpropagate through the representation again
+/// ([`jacobian_direction`] gives the shared gradient of a weighted update instead).
 pub(crate) fn shared_jacobian(
     model: &MultiTaskModel,
     batch: &Batch,
-    representation_gradients: &[Tensor<2>],
+    per_task: &RepresentationGradients,
 ) -> Tensor<2> {
-    let rows: Vec<Tensor<1>> = representation_gradients
+    let rows: Vec<Tensor<1>> = per_task
+        .per_task
         .iter()
-        .map(|gradient| {
-            let z = model.encode(batch.x.clone()).representation;
+        .enumerate()
+        .map(|(task, gradient)| {
+            let z = if task == 0 {
+                per_task.representation.clone()
+            } else {
+                model.encode(batch.x.clone()).representation
+            };
             let grads = (z * gradient.clone()).sum().backward();
             flatten_shared(model, &grads)
         })
         .collect();
     Tensor::stack(rows, 0)
+}
+
+/// Σ_k w_k·J_k, `[parameters]`: the shared parameters' gradient of Σ_k w_k·L_k, read off the
+/// Jacobian (`[tasks, parameters]`, without autodiff) instead of another encoder backward.
+pub(crate) fn jacobian_direction(weights: &Tensor<1>, jacobian: &Tensor<2>) -> Tensor<1> {
+    weights
+        .clone()
+        .unsqueeze::<2>()
+        .matmul(jacobian.clone())
+        .flatten(0, 1)
 }
 
 /// Cosine similarity between the rows of `jacobian`, `[tasks, tasks]` (0 for a zero row).

@@ -3,8 +3,9 @@
 use super::batches::Batch;
 use super::evaluation::Reads;
 use super::gradients::{
-    RepresentationGradients, merge_shared, observed_tasks, representation_gradients,
-    scatter_shared, shared_jacobian, task_losses, weighted_decoder_gradients,
+    RepresentationGradients, jacobian_direction, merge_shared, observed_tasks,
+    representation_gradients, scatter_shared, shared_jacobian, task_losses,
+    weighted_decoder_gradients,
 };
 use crate::data::TaskSpec;
 use crate::error::RunError;
@@ -120,7 +121,7 @@ pub(crate) async fn compute_step(
             // A method that asked for losses only but answered per-task: take the general path.
             _ => {
                 let per_task = representation_gradients(model, tasks, batch);
-                gradients_for(model, tasks, batch, per_task, &update)
+                gradients_for(model, tasks, batch, per_task, None, &update)
             }
         };
         return Ok(StepOutcome {
@@ -130,19 +131,19 @@ pub(crate) async fn compute_step(
         });
     }
     let per_task = representation_gradients(model, tasks, batch);
-    let jacobian = (needs == Needs::SharedGradients)
-        .then(|| shared_jacobian(model, batch, &per_task.per_task).inner());
+    let jacobian =
+        (needs == Needs::SharedGradients).then(|| shared_jacobian(model, batch, &per_task).inner());
     let computed = Computed {
         losses: per_task.losses.clone(),
         observed: per_task.observed.clone(),
         representation: Some(per_task.representation.clone().inner()),
         representation_gradients: Some(per_task.stacked()),
-        shared_gradients: jacobian,
+        shared_gradients: jacobian.clone(),
     };
     let signals = signals(method, &context, computed).await?;
     let update = method.update(&signals);
     let losses = per_task.losses.clone();
-    let grads = gradients_for(model, tasks, batch, per_task, &update);
+    let grads = gradients_for(model, tasks, batch, per_task, jacobian.as_ref(), &update);
     Ok(StepOutcome {
         losses,
         update,
@@ -151,13 +152,17 @@ pub(crate) async fn compute_step(
 }
 
 /// Task parameters on Σ heads_k·∇L_k (one decoder pass on a detached copy of the
-/// representation); shared parameters backpropagated from the weighted representation gradient
-/// (Σ_k w_k·dL_k/dz) or set to the method's direction.
+/// representation); shared parameters set to the method's direction, or backpropagated from
+/// the weighted representation gradient (Σ_k w_k·dL_k/dz). Where the step computed the
+/// Jacobian, its rows spent the representation's graph ([`shared_jacobian`]), and a weighted
+/// update's shared gradient is Σ_k w_k·J_k instead: the same gradient, without another encoder
+/// backward.
 fn gradients_for(
     model: &MultiTaskModel,
     tasks: &[TaskSpec],
     batch: &Batch,
     per_task: RepresentationGradients,
+    jacobian: Option<&Tensor<2>>,
     update: &Update,
 ) -> GradientsParams {
     let (mut grads, head_weighted_gradient) = weighted_decoder_gradients(
@@ -167,24 +172,32 @@ fn gradients_for(
         &per_task.representation,
         update.head_weights(),
     );
-    let representation_gradient = match update {
-        Update::Weights(_) => Some(head_weighted_gradient),
-        Update::SharedWeights { weights, .. } => Some(per_task.combined(weights)),
-        Update::RepresentationDirection { gradient, .. } => {
-            Some(gradient.clone().reshape(per_task.representation.dims()))
+    let direction = match (update, jacobian) {
+        (Update::SharedDirection { direction, .. }, _) => Some(direction.clone()),
+        (Update::Weights(weights) | Update::SharedWeights { weights, .. }, Some(jacobian)) => {
+            Some(jacobian_direction(weights, jacobian))
         }
-        Update::SharedDirection { .. } => None,
+        _ => None,
     };
-    match (representation_gradient, update) {
-        (Some(gradient), _) => {
-            let encoder = (per_task.representation * gradient).sum().backward();
-            let mut encoder = GradientsParams::from_grads(encoder, model);
-            merge_shared(model, &mut encoder, &mut grads);
-        }
-        (None, Update::SharedDirection { direction, .. }) => {
-            scatter_shared(model, direction.clone(), &mut grads);
-        }
-        (None, _) => unreachable!("only a shared direction has no representation gradient"),
+    if let Some(direction) = direction {
+        scatter_shared(model, direction, &mut grads);
+        return grads;
     }
+    let representation_gradient = match update {
+        Update::Weights(_) => head_weighted_gradient,
+        Update::SharedWeights { weights, .. } => per_task.combined(weights),
+        Update::RepresentationDirection { gradient, .. } => {
+            gradient.clone().reshape(per_task.representation.dims())
+        }
+        Update::SharedDirection { .. } => unreachable!("a shared direction is scattered above"),
+    };
+    // The representation's own graph, unless the Jacobian spent it: then a fresh forward.
+    let representation = match jacobian {
+        None => per_task.representation,
+        Some(_) => model.encode(batch.x.clone()).representation,
+    };
+    let encoder = (representation * representation_gradient).sum().backward();
+    let mut encoder = GradientsParams::from_grads(encoder, model);
+    merge_shared(model, &mut encoder, &mut grads);
     grads
 }

@@ -255,7 +255,7 @@ impl Trainer {
         let count = window.steps.max(1) as f64;
         let cosine = self.last_batch.as_ref().map(|batch| {
             let per_task = representation_gradients(&self.model, &self.data.tasks, batch);
-            cosine_matrix(shared_jacobian(&self.model, batch, &per_task.per_task).inner())
+            cosine_matrix(shared_jacobian(&self.model, batch, &per_task).inner())
         });
         let model = self.model.valid();
         let evaluation = Evaluation::enqueue(&model, &self.validation, &self.data.tasks);
