@@ -172,24 +172,20 @@ fn gradients_for(
         &per_task.representation,
         update.head_weights(),
     );
-    let direction = match (update, jacobian) {
-        (Update::SharedDirection { direction, .. }, _) => Some(direction.clone()),
-        (Update::Weights(weights) | Update::SharedWeights { weights, .. }, Some(jacobian)) => {
-            Some(jacobian_direction(weights, jacobian))
+    let representation_gradient = match (update, jacobian) {
+        (Update::SharedDirection { direction, .. }, _) => {
+            scatter_shared(model, direction.clone(), &mut grads);
+            return grads;
         }
-        _ => None,
-    };
-    if let Some(direction) = direction {
-        scatter_shared(model, direction, &mut grads);
-        return grads;
-    }
-    let representation_gradient = match update {
-        Update::Weights(_) => head_weighted_gradient,
-        Update::SharedWeights { weights, .. } => per_task.combined(weights),
-        Update::RepresentationDirection { gradient, .. } => {
+        (Update::Weights(weights) | Update::SharedWeights { weights, .. }, Some(jacobian)) => {
+            scatter_shared(model, jacobian_direction(weights, jacobian), &mut grads);
+            return grads;
+        }
+        (Update::Weights(_), None) => head_weighted_gradient,
+        (Update::SharedWeights { weights, .. }, None) => per_task.combined(weights),
+        (Update::RepresentationDirection { gradient, .. }, _) => {
             gradient.clone().reshape(per_task.representation.dims())
         }
-        Update::SharedDirection { .. } => unreachable!("a shared direction is scattered above"),
     };
     // The representation's own graph, unless the Jacobian spent it: then a fresh forward.
     let representation = match jacobian {
