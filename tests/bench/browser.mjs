@@ -16,7 +16,7 @@ import path from 'node:path';
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { WEBGPU_FLAGS, launch, open, ready, serve, startWorker, step } from '../browser/lib.mjs';
+import { WEBGPU_FLAGS, firstStep, launch, open, ready, serve, startWorker, step } from '../browser/lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -99,8 +99,7 @@ async function seesaw(browser, origin, backend, model) {
     await ready(page, backend === 'cpu' ? 'CPU' : 'WebGPU', 180_000);
     const readyMs = await page.evaluate(() => performance.now());
     await page.click('[data-testid="play"]');
-    // Checked in the page every 16 ms, as `ready` checks, so the first step's time is the page's.
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="step"]')?.innerText) > 0, null, { polling: 16, timeout: 240_000 });
+    await firstStep(page, 240_000);
     const firstStepMs = await page.evaluate(() => performance.now());
     const pageFirstStep = await page.locator('[data-testid="first-step-ms"]').first().textContent({ timeout: 2_000 }).catch(() => null);
     const w = SEESAW[backend];

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { WEBGPU_FLAGS, launch, open, ready, serve, step, waitFor } from './lib.mjs';
+import { WEBGPU_FLAGS, firstStep, launch, open, ready, serve, step, waitFor } from './lib.mjs';
 
 const DIST = path.resolve(process.argv[2] ?? '../../dist');
 const MODEL = process.argv[3] ?? 'arch=mmoe&batch_size=256&baselines=false&steps=1000000';
@@ -18,7 +18,7 @@ async function measure(browser, origin, backend) {
   await ready(page, backend === 'cpu' ? 'CPU' : 'WebGPU', 180_000);
   const readyMs = await page.evaluate(() => performance.now());
   await page.click('[data-testid="play"]');
-  await waitFor('the first step', async () => (await step(page)) > 0, 180_000, 20);
+  await firstStep(page, 180_000);
   const firstStepMs = await page.evaluate(() => performance.now());
   await page.waitForTimeout(WINDOWS[backend].warm);
   const [s0, t0] = [await step(page), Date.now()];

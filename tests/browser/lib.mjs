@@ -139,6 +139,18 @@ export async function ready(page, backend, timeoutMs = 120_000) {
   }
 }
 
+/** Waits until the page shows its first step, checked in the page every 16 ms as `ready` checks
+ *  (so a first-step time read right after is the page's, not the polling's). */
+export async function firstStep(page, timeoutMs) {
+  try {
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="step"]')?.innerText) > 0,
+      null, { polling: 16, timeout: timeoutMs });
+  } catch (error) {
+    const shown = await step(page).catch(() => null);
+    throw new Error(`timed out after ${timeoutMs} ms waiting for the first step (last: ${JSON.stringify(shown)}): ${error.message}`);
+  }
+}
+
 /** Main-thread tasks over 50 ms since `t0`, each with the scripts of the long animation frame
  *  it fell in (so a failure says what ran). */
 export async function longTasksSince(page, t0) {
